@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { NnlabError } from '../../core/errors.js';
+import { loadSplits } from '../../node/data.js';
+import { decodeModel } from '../../network/model-file.js';
+import { Evaluator } from '../../train/evaluate.js';
+import { kernelsFor } from '../backend.js';
+import { formatHelp, parseFlags, type FlagSpec } from '../flags.js';
+
+const FLAGS: FlagSpec[] = [
+  { name: 'model', type: 'string', arg: 'FILE', help: 'a network saved by nnlab train --save' },
+  { name: 'data', type: 'string', arg: 'DIR', help: 'folder with the four IDX files; default: embedded MNIST' },
+  { name: 'backend', type: 'string', arg: 'NAME', help: 'kernel backend (auto)' },
+  { name: 'json', type: 'boolean', help: 'print one JSON object' },
+  { name: 'help', type: 'boolean', help: 'show this help' },
+];
+
+/** Read a saved network file, with a clear error when it cannot be read. */
+export function readModelBytes(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new NnlabError(`${path}: cannot read network file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+export async function evalCommand(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, FLAGS, 'eval');
+  if (values.help) {
+    process.stdout.write(formatHelp('usage: nnlab eval --model FILE [--data DIR]', 'Accuracy and cost of a saved network on the test set.', FLAGS));
+    return 0;
+  }
+  if (values.model === undefined) throw new NnlabError("nnlab eval needs --model FILE (a network saved by 'nnlab train --save FILE')");
+  const kernels = await kernelsFor(String(values.backend ?? 'auto'));
+  const { network, header } = decodeModel(readModelBytes(String(values.model)), kernels, String(values.model));
+  const data = loadSplits({ source: String(values.data ?? 'mnist'), trainSize: null, validationSize: 0, augment: '' });
+  if (data.test.shape.join('x') !== header.inputShape.join('x'))
+    throw new NnlabError(`${values.model}: the network takes inputs of shape ${header.inputShape.join('x')}, the test data has ${data.test.shape.join('x')}`);
+  const ev = new Evaluator(network, header.classes).evaluate(data.test);
+  if (values.json) process.stdout.write(JSON.stringify({ model: values.model, testAccuracy: ev.accuracy, testCost: ev.cost, correct: ev.correct, count: ev.count }) + '\n');
+  else process.stdout.write(`test accuracy ${(100 * ev.accuracy).toFixed(2)} % (${ev.correct} / ${ev.count}), test cost ${ev.cost.toFixed(4)}\n`);
+  return 0;
+}

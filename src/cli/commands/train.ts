@@ -1,0 +1,66 @@
+import { writeFileAtomic } from '../../node/atomic.js';
+import { loadSplits } from '../../node/data.js';
+import { encodeModel } from '../../network/model-file.js';
+import { formatArchitecture } from '../../network/arch.js';
+import { sizeOf } from '../../core/shape.js';
+import { NnlabError } from '../../core/errors.js';
+import { bookScore, findPreset } from '../../train/presets.js';
+import { train, type RunResult } from '../../train/trainer.js';
+import { kernelsFor } from '../backend.js';
+import { configFromFlags } from '../config-source.js';
+import { formatHelp, parseFlags, type FlagSpec } from '../flags.js';
+import { progressListener } from '../progress.js';
+import { RUN_FLAGS } from '../train-flags.js';
+
+export const TRAIN_FLAGS: FlagSpec[] = [
+  ...RUN_FLAGS,
+  { name: 'save', type: 'string', arg: 'FILE', help: 'save the trained network (best-validation weights, else the last)' },
+  { name: 'json', type: 'boolean', help: 'print the run as one JSON object on the last line of stdout' },
+  { name: 'quiet', type: 'boolean', help: 'no progress on stderr' },
+  { name: 'help', type: 'boolean', help: 'show this help' },
+];
+
+export const TRAIN_USAGE = 'usage: nnlab train [options]';
+export const TRAIN_DESCRIPTION =
+  'Train a network and report its accuracy. With no options: [784,100,10] sigmoid network, cross-entropy, L2 λ=5, η=0.5, mini-batch 10, 30 epochs on the embedded MNIST (50,000 train / 10,000 validation / 10,000 test).';
+
+const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(2)} %`);
+
+/** The plain-text summary printed at the end of a run. */
+export function summarize(r: RunResult, presetName?: string): string {
+  const lines = [
+    `network    ${formatArchitecture(r.config.network.layers)} (${r.parameters} parameters), cost ${r.config.cost}`,
+    `epochs     ${r.epochs.length} in ${r.seconds.toFixed(1)} s${r.stopReason ? ` (${r.stopReason})` : ''}`,
+  ];
+  if (r.bestEpoch !== null) lines.push(`best validation accuracy ${pct(r.bestValidationAccuracy)} at epoch ${r.bestEpoch}`);
+  lines.push(`test accuracy ${pct(r.testAccuracy)}${r.bestEpoch !== null ? ` (weights of epoch ${r.bestEpoch}); last epoch ${pct(r.finalTestAccuracy)}` : ''}, test cost ${r.testCost.toFixed(4)}`);
+  if (presetName) {
+    const p = findPreset(presetName);
+    if (p) lines.push(`book (${p.row}): ${pct(p.book)} ${p.metric}; nnlab: ${pct(bookScore(p.metric, r))}`);
+  }
+  return lines.join('\n');
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, TRAIN_FLAGS, 'train');
+  if (values.help) {
+    process.stdout.write(formatHelp(TRAIN_USAGE, TRAIN_DESCRIPTION, TRAIN_FLAGS));
+    return 0;
+  }
+  const { config, expectedInputSize } = configFromFlags(values);
+  const data = loadSplits(config.data);
+  const inputSize = sizeOf(data.train.shape);
+  if (expectedInputSize !== undefined && expectedInputSize !== inputSize)
+    throw new NnlabError(`--layers: the first size is the input layer, ${expectedInputSize}, but the data has ${inputSize} inputs per example`);
+  const kernels = await kernelsFor(config.backend);
+  const progress = progressListener(process.stderr, config.epochs, values.quiet === true);
+  const { network, result } = await train({ config, data, kernels, listener: progress });
+  if (result.diverged) process.stderr.write(`nnlab: ${result.diverged}\n`);
+  if (values.save !== undefined) {
+    writeFileAtomic(String(values.save), encodeModel(network, { config, result: { ...result, config: undefined } }));
+    process.stderr.write(`saved ${values.save}\n`);
+  }
+  process.stdout.write(summarize(result, values.preset as string | undefined) + '\n');
+  if (values.json) process.stdout.write(JSON.stringify(result) + '\n');
+  return result.diverged ? 3 : 0;
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import { NnlabError } from '../core/errors.js';
+import { evalCommand } from './commands/eval.js';
+import { presetsCommand } from './commands/presets.js';
+import { trainCommand } from './commands/train.js';
+
+type Command = { run: (argv: string[]) => Promise<number>; help: string };
+
+/** Every subcommand, one line each. */
+const COMMANDS: Record<string, Command> = {
+  train: { run: trainCommand, help: 'train a network (nnlab train --help)' },
+  eval: { run: evalCommand, help: 'score a saved network on the test set' },
+  presets: { run: presetsCommand, help: "list the book's experiments, one a line" },
+};
+
+function usage(): string {
+  const w = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return `usage: nnlab <command> [options]\n\ncommands:\n${Object.entries(COMMANDS)
+    .map(([n, c]) => `  ${n.padEnd(w)}  ${c.help}`)
+    .join('\n')}\n\n'nnlab <command> --help' lists a command's options.\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 1 : 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`nnlab: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return cmd.run(rest);
+}
+
+// A closed pipe (`nnlab presets | head`) ends the program quietly.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof NnlabError) {
+      process.stderr.write(`nnlab: ${e.message}\n`);
+      process.exitCode = 2;
+    } else throw e;
+  },
+);

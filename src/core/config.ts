@@ -1,0 +1,305 @@
+/**
+ * The description of a network and of a training run, as plain JSON-able data. The CLI's flags,
+ * `--config FILE.json`, presets and the library all produce a `RunConfig`; every run records the
+ * resolved config beside its results.
+ */
+import { ConfigError } from './errors.js';
+
+export type ActivationName = 'sigmoid' | 'tanh' | 'relu' | 'softmax' | 'identity';
+export type CostName = 'quadratic' | 'cross-entropy' | 'log-likelihood';
+export type InitName = 'default' | 'large' | 'he' | 'glorot';
+export type OptimizerName = 'sgd' | 'momentum' | 'nesterov' | 'adagrad' | 'rmsprop' | 'adam';
+export type PaddingName = 'valid' | 'same';
+
+export const ACTIVATIONS: readonly ActivationName[] = ['sigmoid', 'tanh', 'relu', 'softmax', 'identity'];
+export const COSTS: readonly CostName[] = ['quadratic', 'cross-entropy', 'log-likelihood'];
+export const INITS: readonly InitName[] = ['default', 'large', 'he', 'glorot'];
+export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'];
+
+/** One layer of a network. `dense` and `conv2d` may carry an activation, which becomes its own layer. */
+export type LayerSpec =
+  | { type: 'dense'; units: number; activation?: ActivationName }
+  | { type: 'activation'; activation: ActivationName }
+  | { type: 'dropout'; rate: number }
+  | { type: 'conv2d'; filters: number; kernel: number; stride?: number; padding?: PaddingName; activation?: ActivationName }
+  | { type: 'maxpool'; size: number; stride?: number }
+  | { type: 'avgpool'; size: number; stride?: number }
+  | { type: 'flatten' };
+
+export interface NetworkConfig {
+  /**
+   * The layers after the input, e.g. `[{type:'dense',units:30,activation:'sigmoid'}, ...]`, or the
+   * compact string form `"dense 30 sigmoid, dense 10 sigmoid"`.
+   */
+  layers: LayerSpec[];
+  /** Weight initialization: `default` N(0,1/n_in), `large` N(0,1), `he`, `glorot`. */
+  init: InitName;
+}
+
+export interface DataConfig {
+  /** `"mnist"` for the embedded MNIST, or a folder holding the four standard-named IDX files. */
+  source: string;
+  /** Use only the first N training images (the book's small-data experiments). null: all. */
+  trainSize: number | null;
+  /** Images held out from the end of the training file for validation (the book: 10,000). */
+  validationSize: number;
+  /** Data augmentation pipeline, e.g. "shift:2,rotate:15,elastic" (empty: none). */
+  augment: string;
+}
+
+export interface OptimizerConfig {
+  type: OptimizerName;
+  /** Momentum coefficient μ (momentum, nesterov). */
+  momentum: number;
+  /** Adam's β₁ and β₂. */
+  beta1: number;
+  beta2: number;
+  /** RMSProp's decay ρ. */
+  rho: number;
+  /** ε in the denominators of AdaGrad, RMSProp, Adam. */
+  epsilon: number;
+}
+
+export interface RegularizationConfig {
+  /** L2 parameter λ: w → (1 − ηλ/n) w − η ∂C₀/∂w, n the training-set size. */
+  l2: number;
+  /** L1 parameter λ: w → w − (ηλ/n) sgn(w) − η ∂C₀/∂w. */
+  l1: number;
+  /** Max-norm constraint c on each unit's incoming weight vector (0: off). */
+  maxNorm: number;
+  /** Dropout masks drawn per example (`example`, as network3) or one per mini-batch (`batch`, the book's text). */
+  dropoutMask: 'example' | 'batch';
+}
+
+export type ScheduleConfig =
+  | { type: 'constant' }
+  /** η multiplied by `factor` every `every` epochs. */
+  | { type: 'step'; every: number; factor: number }
+  /** The book's rule: halve η when validation accuracy has not improved for `patience` epochs; stop at η₀/`minFactor`. */
+  | { type: 'plateau'; patience: number; factor: number; minFactor: number };
+
+export interface EarlyStoppingConfig {
+  /** Stop when validation accuracy has not improved in this many epochs (0: off). Keeps the best weights. */
+  patience: number;
+}
+
+export interface MonitorConfig {
+  trainCost: boolean;
+  trainAccuracy: boolean;
+  validationCost: boolean;
+  validationAccuracy: boolean;
+  /** Per-epoch test-set monitors (the book's chapter-3 graphs use the test set "to keep results comparable"). */
+  testCost: boolean;
+  testAccuracy: boolean;
+}
+
+export interface RunConfig {
+  data: DataConfig;
+  network: NetworkConfig;
+  cost: CostName;
+  epochs: number;
+  batchSize: number;
+  /** η. */
+  learningRate: number;
+  optimizer: OptimizerConfig;
+  regularization: RegularizationConfig;
+  schedule: ScheduleConfig;
+  earlyStopping: EarlyStoppingConfig;
+  monitor: MonitorConfig;
+  /** Seed of every random choice of the run. */
+  seed: number;
+  /** Kernel backend: `auto` picks the fastest available. */
+  backend: string;
+}
+
+/** A partial config, as a preset, a JSON file or flags give it. */
+export type PartialRunConfig = {
+  [K in keyof RunConfig]?: RunConfig[K] extends object ? (RunConfig[K] extends unknown[] ? RunConfig[K] : Partial<RunConfig[K]> | RunConfig[K]) : RunConfig[K];
+} & { network?: Partial<NetworkConfig> & { layers?: LayerSpec[] | string } };
+
+/** The default run: what `npm start` trains. */
+export function defaultConfig(): RunConfig {
+  return {
+    data: { source: 'mnist', trainSize: null, validationSize: 10000, augment: '' },
+    network: {
+      layers: [
+        { type: 'dense', units: 100, activation: 'sigmoid' },
+        { type: 'dense', units: 10, activation: 'sigmoid' },
+      ],
+      init: 'default',
+    },
+    cost: 'cross-entropy',
+    epochs: 30,
+    batchSize: 10,
+    learningRate: 0.5,
+    optimizer: { type: 'sgd', momentum: 0.9, beta1: 0.9, beta2: 0.999, rho: 0.9, epsilon: 1e-8 },
+    regularization: { l2: 5.0, l1: 0, maxNorm: 0, dropoutMask: 'example' },
+    schedule: { type: 'constant' },
+    earlyStopping: { patience: 0 },
+    monitor: { trainCost: false, trainAccuracy: false, validationCost: true, validationAccuracy: true, testCost: false, testAccuracy: false },
+    seed: 1,
+    backend: 'auto',
+  };
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep-merge `over` onto `base` (arrays and primitives replace). */
+export function mergeConfig<T>(base: T, over: unknown): T {
+  if (!isObj(over)) return base;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const b = out[k];
+    out[k] = isObj(b) && isObj(v) && !('type' in v && 'type' in b && v.type !== b.type) ? mergeConfig(b, v) : v;
+  }
+  return out as T;
+}
+
+// ---- validation ---------------------------------------------------------------------------
+
+function num(v: unknown, field: string, opts: { min?: number; max?: number; int?: boolean; gt?: number } = {}): number {
+  const ok =
+    typeof v === 'number' &&
+    Number.isFinite(v) &&
+    (!opts.int || Number.isInteger(v)) &&
+    (opts.min === undefined || v >= opts.min) &&
+    (opts.max === undefined || v <= opts.max) &&
+    (opts.gt === undefined || v > opts.gt);
+  if (!ok) {
+    const parts = [opts.int ? 'an integer' : 'a number'];
+    if (opts.gt !== undefined) parts.push(`> ${opts.gt}`);
+    if (opts.min !== undefined) parts.push(`>= ${opts.min}`);
+    if (opts.max !== undefined) parts.push(`<= ${opts.max}`);
+    throw new ConfigError(field, parts.join(' '), v);
+  }
+  return v as number;
+}
+
+function oneOf<T extends string>(v: unknown, field: string, options: readonly T[]): T {
+  if (typeof v !== 'string' || !options.includes(v as T)) throw new ConfigError(field, `one of ${options.join(', ')}`, v);
+  return v as T;
+}
+
+function bool(v: unknown, field: string): boolean {
+  if (typeof v !== 'boolean') throw new ConfigError(field, 'true or false', v);
+  return v;
+}
+
+function validateLayer(l: unknown, field: string): LayerSpec {
+  if (!isObj(l)) throw new ConfigError(field, 'a layer object', l);
+  const type = oneOf(l.type, `${field}.type`, ['dense', 'activation', 'dropout', 'conv2d', 'maxpool', 'avgpool', 'flatten'] as const);
+  const act = (v: unknown) => (v === undefined ? undefined : oneOf(v, `${field}.activation`, ACTIVATIONS));
+  switch (type) {
+    case 'dense': {
+      const activation = act(l.activation);
+      return { type, units: num(l.units, `${field}.units`, { int: true, min: 1 }), ...(activation ? { activation } : {}) };
+    }
+    case 'activation':
+      return { type, activation: oneOf(l.activation, `${field}.activation`, ACTIVATIONS) };
+    case 'dropout':
+      return { type, rate: num(l.rate, `${field}.rate`, { min: 0, max: 0.99 }) };
+    case 'conv2d': {
+      const activation = act(l.activation);
+      return {
+        type,
+        filters: num(l.filters, `${field}.filters`, { int: true, min: 1 }),
+        kernel: num(l.kernel, `${field}.kernel`, { int: true, min: 1 }),
+        stride: l.stride === undefined ? 1 : num(l.stride, `${field}.stride`, { int: true, min: 1 }),
+        padding: l.padding === undefined ? 'valid' : oneOf(l.padding, `${field}.padding`, ['valid', 'same'] as const),
+        ...(activation ? { activation } : {}),
+      };
+    }
+    case 'maxpool':
+    case 'avgpool': {
+      const size = num(l.size, `${field}.size`, { int: true, min: 1 });
+      return { type, size, stride: l.stride === undefined ? size : num(l.stride, `${field}.stride`, { int: true, min: 1 }) };
+    }
+    case 'flatten':
+      return { type };
+  }
+}
+
+/**
+ * Check every field of a fully merged config. Throws a `ConfigError` naming the first bad field,
+ * what it expected and what it got.
+ */
+export function validateConfig(c: unknown, parseLayers: (s: string) => LayerSpec[]): RunConfig {
+  if (!isObj(c)) throw new ConfigError('(root)', 'an object', c);
+  const d = isObj(c.data) ? c.data : {};
+  const n = isObj(c.network) ? c.network : {};
+  const o = isObj(c.optimizer) ? c.optimizer : {};
+  const r = isObj(c.regularization) ? c.regularization : {};
+  const s = isObj(c.schedule) ? c.schedule : {};
+  const e = isObj(c.earlyStopping) ? c.earlyStopping : {};
+  const m = isObj(c.monitor) ? c.monitor : {};
+
+  let layersRaw: unknown = n.layers;
+  if (typeof layersRaw === 'string') layersRaw = parseLayers(layersRaw);
+  if (!Array.isArray(layersRaw) || layersRaw.length === 0) throw new ConfigError('network.layers', 'a non-empty list of layers', layersRaw);
+  const layers = layersRaw.map((l, i) => validateLayer(l, `network.layers[${i}]`));
+
+  let schedule: ScheduleConfig;
+  const stype = oneOf(s.type, 'schedule.type', ['constant', 'step', 'plateau'] as const);
+  if (stype === 'constant') schedule = { type: 'constant' };
+  else if (stype === 'step')
+    schedule = { type: 'step', every: num(s.every, 'schedule.every', { int: true, min: 1 }), factor: num(s.factor, 'schedule.factor', { gt: 0, max: 1 }) };
+  else
+    schedule = {
+      type: 'plateau',
+      patience: num(s.patience, 'schedule.patience', { int: true, min: 1 }),
+      factor: num(s.factor, 'schedule.factor', { gt: 0, max: 1 }),
+      minFactor: num(s.minFactor, 'schedule.minFactor', { min: 1 }),
+    };
+
+  const config: RunConfig = {
+    data: {
+      source: typeof d.source === 'string' && d.source.length > 0 ? d.source : (() => { throw new ConfigError('data.source', '"mnist" or a folder path', d.source); })(),
+      trainSize: d.trainSize === null || d.trainSize === undefined ? null : num(d.trainSize, 'data.trainSize', { int: true, min: 1 }),
+      validationSize: num(d.validationSize, 'data.validationSize', { int: true, min: 0 }),
+      augment: typeof d.augment === 'string' ? d.augment : (() => { throw new ConfigError('data.augment', 'a string', d.augment); })(),
+    },
+    network: { layers, init: oneOf(n.init, 'network.init', INITS) },
+    cost: oneOf(c.cost, 'cost', COSTS),
+    epochs: num(c.epochs, 'epochs', { int: true, min: 1 }),
+    batchSize: num(c.batchSize, 'batchSize', { int: true, min: 1 }),
+    learningRate: num(c.learningRate, 'learningRate', { gt: 0 }),
+    optimizer: {
+      type: oneOf(o.type, 'optimizer.type', OPTIMIZERS),
+      momentum: num(o.momentum, 'optimizer.momentum', { min: 0, max: 1 }),
+      beta1: num(o.beta1, 'optimizer.beta1', { min: 0, max: 0.999999 }),
+      beta2: num(o.beta2, 'optimizer.beta2', { min: 0, max: 0.99999999 }),
+      rho: num(o.rho, 'optimizer.rho', { min: 0, max: 0.999999 }),
+      epsilon: num(o.epsilon, 'optimizer.epsilon', { gt: 0 }),
+    },
+    regularization: {
+      l2: num(r.l2, 'regularization.l2', { min: 0 }),
+      l1: num(r.l1, 'regularization.l1', { min: 0 }),
+      maxNorm: num(r.maxNorm, 'regularization.maxNorm', { min: 0 }),
+      dropoutMask: oneOf(r.dropoutMask, 'regularization.dropoutMask', ['example', 'batch'] as const),
+    },
+    schedule,
+    earlyStopping: { patience: num(e.patience, 'earlyStopping.patience', { int: true, min: 0 }) },
+    monitor: {
+      trainCost: bool(m.trainCost, 'monitor.trainCost'),
+      trainAccuracy: bool(m.trainAccuracy, 'monitor.trainAccuracy'),
+      validationCost: bool(m.validationCost, 'monitor.validationCost'),
+      validationAccuracy: bool(m.validationAccuracy, 'monitor.validationAccuracy'),
+      testCost: bool(m.testCost, 'monitor.testCost'),
+      testAccuracy: bool(m.testAccuracy, 'monitor.testAccuracy'),
+    },
+    seed: num(c.seed, 'seed', { int: true, min: 0 }),
+    backend: typeof c.backend === 'string' ? c.backend : (() => { throw new ConfigError('backend', 'a backend name', c.backend); })(),
+  };
+  if ((config.earlyStopping.patience > 0 || config.schedule.type === 'plateau') && (!config.monitor.validationAccuracy || config.data.validationSize === 0))
+    throw new ConfigError(
+      config.earlyStopping.patience > 0 ? 'earlyStopping.patience' : 'schedule.type',
+      'validation accuracy to be monitored (monitor.validationAccuracy true and data.validationSize > 0) for a rule that watches it',
+      config.earlyStopping.patience > 0 ? config.earlyStopping.patience : 'plateau',
+    );
+  const known = new Set(Object.keys(config));
+  for (const k of Object.keys(c)) if (!known.has(k)) throw new ConfigError(k, `a known field (${[...known].join(', ')})`, c[k]);
+  return config;
+}

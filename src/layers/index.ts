@@ -1,0 +1,53 @@
+import type { LayerSpec } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
+import type { Shape } from '../core/shape.js';
+import { shapeToString } from '../core/shape.js';
+import { Activation } from './activation.js';
+import { Dense } from './dense.js';
+import { Dropout } from './dropout.js';
+import type { Layer, LayerContext } from './layer.js';
+
+export type { Layer, LayerContext, Param } from './layer.js';
+export { Dense, Activation, Dropout };
+
+export interface BuildOptions {
+  /** Dropout masks per mini-batch instead of per example. */
+  dropoutPerBatch: boolean;
+}
+
+/**
+ * Build the layers described by `specs`, each taking the previous one's output shape.
+ * A `dense`/`conv2d` spec with an `activation` becomes two layers.
+ */
+export function buildLayers(specs: readonly LayerSpec[], inputShape: Shape, ctxFor: (index: number) => LayerContext, opts: BuildOptions): Layer[] {
+  const layers: Layer[] = [];
+  let shape = inputShape;
+  const add = (l: Layer) => {
+    layers.push(l);
+    shape = l.outputShape;
+  };
+  specs.forEach((spec, i) => {
+    const ctx = ctxFor(layers.length);
+    const field = `network.layers[${i}]`;
+    switch (spec.type) {
+      case 'dense':
+        add(new Dense(shape, spec.units, ctx));
+        break;
+      case 'activation':
+        add(new Activation(shape, spec.activation, ctx));
+        break;
+      case 'dropout':
+        add(new Dropout(shape, spec.rate, opts.dropoutPerBatch, ctx));
+        break;
+      case 'conv2d':
+      case 'maxpool':
+      case 'avgpool':
+      case 'flatten':
+        throw new ConfigError(`${field}.type`, 'a layer type this version supports (dense, activation, dropout)', spec.type);
+    }
+    if ('activation' in spec && spec.type !== 'activation' && spec.activation) add(new Activation(shape, spec.activation, ctxFor(layers.length)));
+    if (shape.some((d) => !Number.isInteger(d) || d < 1))
+      throw new ConfigError(field, 'a layer whose output has a positive size', shapeToString(shape));
+  });
+  return layers;
+}

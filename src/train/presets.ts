@@ -1,0 +1,126 @@
+import type { LayerSpec, PartialRunConfig } from '../core/config.js';
+
+/** How the book reports a figure, so that nnlab's run is scored the same way. */
+export type BookMetric =
+  /** the highest per-epoch test accuracy (chapters 1 and 3) */
+  | 'peak-test'
+  /** the highest per-epoch validation accuracy */
+  | 'peak-validation'
+  /** test accuracy at the epoch of best validation accuracy (chapter 6) */
+  | 'test-at-best-validation';
+
+export interface Preset {
+  name: string;
+  /** Row of ../shared/REFERENCE.md (Nielsen's book) this reproduces. */
+  row: string;
+  description: string;
+  /** The book's figure, as a fraction. */
+  book: number;
+  metric: BookMetric;
+  config: PartialRunConfig;
+}
+
+/** Fully connected sigmoid layers for Nielsen's size list [784, ..., 10] (input size omitted). */
+export function sigmoidStack(sizes: number[], output: 'sigmoid' | 'softmax' = 'sigmoid', hidden: 'sigmoid' | 'relu' | 'tanh' = 'sigmoid'): LayerSpec[] {
+  return sizes.map((units, i) => ({ type: 'dense', units, activation: i === sizes.length - 1 ? output : hidden }));
+}
+
+const ch3Monitor = { trainCost: true, trainAccuracy: true, validationCost: false, validationAccuracy: false, testCost: true, testAccuracy: true };
+const valMonitor = { trainCost: true, trainAccuracy: true, validationCost: true, validationAccuracy: true, testCost: false, testAccuracy: false };
+
+function net2(sizes: number[], init: 'large' | 'default') {
+  return { layers: sigmoidStack(sizes), init };
+}
+
+const presets: Preset[] = [
+  {
+    name: 'a1', row: 'A1', book: 0.9542, metric: 'peak-test',
+    description: 'chapter 1: [784,30,10], quadratic cost, sigmoid, eta 3.0, 30 epochs',
+    config: { network: net2([30, 10], 'large'), cost: 'quadratic', learningRate: 3.0, epochs: 30, batchSize: 10, regularization: { l2: 0 }, monitor: ch3Monitor },
+  },
+  {
+    name: 'b1', row: 'B1', book: 0.9549, metric: 'peak-test',
+    description: 'chapter 3: [784,30,10], cross-entropy, large init, eta 0.5, 30 epochs',
+    config: { network: net2([30, 10], 'large'), cost: 'cross-entropy', learningRate: 0.5, epochs: 30, regularization: { l2: 0 }, monitor: ch3Monitor },
+  },
+  {
+    name: 'b2', row: 'B2', book: 0.9682, metric: 'peak-test',
+    description: 'chapter 3: [784,100,10], cross-entropy, large init, eta 0.5, 30 epochs',
+    config: { network: net2([100, 10], 'large'), cost: 'cross-entropy', learningRate: 0.5, epochs: 30, regularization: { l2: 0 }, monitor: ch3Monitor },
+  },
+  {
+    name: 'b3', row: 'B3', book: 0.8227, metric: 'peak-test',
+    description: 'overfitting: [784,30,10] on the first 1,000 images, 400 epochs, no regularization',
+    config: { data: { trainSize: 1000 }, network: net2([30, 10], 'large'), cost: 'cross-entropy', learningRate: 0.5, epochs: 400, regularization: { l2: 0 }, monitor: ch3Monitor },
+  },
+  {
+    name: 'b5', row: 'B5', book: 0.871, metric: 'peak-test',
+    description: 'L2 cures overfitting: as b3 with lambda 0.1',
+    config: { data: { trainSize: 1000 }, network: net2([30, 10], 'large'), cost: 'cross-entropy', learningRate: 0.5, epochs: 400, regularization: { l2: 0.1 }, monitor: ch3Monitor },
+  },
+  {
+    name: 'b6', row: 'B6', book: 0.9649, metric: 'peak-test',
+    description: 'L2 on the full data: [784,30,10], lambda 5.0, eta 0.5, 30 epochs',
+    config: { network: net2([30, 10], 'large'), cost: 'cross-entropy', learningRate: 0.5, epochs: 30, regularization: { l2: 5.0 }, monitor: ch3Monitor },
+  },
+  {
+    name: 'b7', row: 'B7', book: 0.9792, metric: 'peak-validation',
+    description: '[784,100,10], lambda 5.0, eta 0.5, 30 epochs, validation accuracy',
+    config: { network: net2([100, 10], 'large'), cost: 'cross-entropy', learningRate: 0.5, epochs: 30, regularization: { l2: 5.0 }, monitor: valMonitor },
+  },
+  {
+    name: 'b8', row: 'B8', book: 0.9804, metric: 'peak-validation',
+    description: '"break the 98 percent barrier": [784,100,10], lambda 5.0, eta 0.1, 60 epochs',
+    config: { network: net2([100, 10], 'large'), cost: 'cross-entropy', learningRate: 0.1, epochs: 60, regularization: { l2: 5.0 }, monitor: valMonitor },
+  },
+];
+
+// B13: accuracy against training-set size; lambda = 5.0 x size/50k and 1.5M examples seen.
+const b13: [number, number][] = [
+  [100, 0.6909], [200, 0.7637], [500, 0.8529], [1000, 0.8885], [2000, 0.9127], [5000, 0.9324], [10000, 0.9489], [20000, 0.9585], [50000, 0.9597],
+];
+for (const [size, book] of b13)
+  presets.push({
+    name: `b13-${size}`, row: 'B13', book, metric: 'peak-validation',
+    description: `more data: [784,30,10] on the first ${size} images, lambda ${(size * 1e-4).toPrecision(2)}, ${1_500_000 / size} epochs`,
+    config: {
+      data: { trainSize: size }, network: net2([30, 10], 'large'), cost: 'cross-entropy', learningRate: 0.5, epochs: 1_500_000 / size,
+      regularization: { l2: size * 1e-4 }, monitor: { ...valMonitor, trainCost: false, trainAccuracy: false },
+    },
+  });
+
+// B15 / B16: weight initialization.
+for (const [hidden, row, largeBook, defBook] of [[30, 'B15', 0.9648, 0.9653], [100, 'B16', 0.9755, 0.9781]] as const)
+  for (const init of ['large', 'default'] as const)
+    presets.push({
+      name: `${row.toLowerCase()}-${init}`, row, book: init === 'large' ? largeBook : defBook, metric: 'peak-validation',
+      description: `weight initialization: [784,${hidden},10], ${init} init, lambda 5.0, eta 0.1, 30 epochs`,
+      config: { network: net2([hidden, 10], init), cost: 'cross-entropy', learningRate: 0.1, epochs: 30, regularization: { l2: 5.0 }, monitor: valMonitor },
+    });
+
+// Chapter 5: depth.
+const depth: [number[], number][] = [[[30, 10], 0.9648], [[30, 30, 10], 0.969], [[30, 30, 30, 10], 0.9657], [[30, 30, 30, 30, 10], 0.9653]];
+depth.forEach(([sizes, book], i) =>
+  presets.push({
+    name: `depth-${i + 1}`, row: 'D', book, metric: 'peak-validation',
+    description: `chapter 5 depth: [784,${sizes.join(',')}], lambda 5.0, eta 0.1, 30 epochs`,
+    config: { network: net2(sizes, 'default'), cost: 'cross-entropy', learningRate: 0.1, epochs: 30, regularization: { l2: 5.0 }, monitor: valMonitor },
+  }),
+);
+
+/** Every built-in preset, in the order of REFERENCE.md. */
+export const PRESETS: readonly Preset[] = presets;
+
+export function findPreset(name: string): Preset | undefined {
+  return presets.find((p) => p.name === name.toLowerCase());
+}
+
+/** Score a run the way the book scored the preset's figure. */
+export function bookScore(metric: BookMetric, r: { epochs: { testAccuracy: number | null; validationAccuracy: number | null }[]; testAccuracy: number }): number | null {
+  const peak = (xs: (number | null)[]) => xs.reduce<number | null>((m, v) => (v === null ? m : m === null || v > m ? v : m), null);
+  switch (metric) {
+    case 'peak-test': return peak(r.epochs.map((e) => e.testAccuracy));
+    case 'peak-validation': return peak(r.epochs.map((e) => e.validationAccuracy));
+    case 'test-at-best-validation': return r.testAccuracy;
+  }
+}

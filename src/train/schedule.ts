@@ -1,0 +1,46 @@
+import type { ScheduleConfig } from '../core/config.js';
+
+/**
+ * A learning-rate schedule. `rate` is η for the coming epoch; `endEpoch` is told whether
+ * validation accuracy improved and answers whether training should stop.
+ */
+export interface Schedule {
+  rate(): number;
+  endEpoch(epoch: number, improved: boolean): { stop: boolean; reason?: string };
+}
+
+export function scheduleFor(c: ScheduleConfig, eta0: number): Schedule {
+  switch (c.type) {
+    case 'constant':
+      return { rate: () => eta0, endEpoch: () => ({ stop: false }) };
+    case 'step': {
+      // η_t = η₀ · factor^⌊t / every⌋
+      let eta = eta0;
+      return {
+        rate: () => eta,
+        endEpoch(epoch) {
+          eta = eta0 * c.factor ** Math.floor(epoch / c.every);
+          return { stop: false };
+        },
+      };
+    }
+    case 'plateau': {
+      // The book's rule (chap3 #how_to_choose): multiply η by `factor` (½) each time validation
+      // accuracy has not improved for `patience` epochs; stop once η has fallen to η₀/minFactor (1/128).
+      let eta = eta0;
+      let sinceBest = 0;
+      return {
+        rate: () => eta,
+        endEpoch(_epoch, improved) {
+          sinceBest = improved ? 0 : sinceBest + 1;
+          if (sinceBest < c.patience) return { stop: false };
+          sinceBest = 0;
+          eta *= c.factor;
+          if (eta <= (eta0 / c.minFactor) * (1 + 1e-9))
+            return { stop: true, reason: `learning rate reached η₀/${c.minFactor} after no improvement in ${c.patience} epochs` };
+          return { stop: false };
+        },
+      };
+    }
+  }
+}

@@ -1,0 +1,219 @@
+import type { RunConfig } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
+import { sizeOf } from '../core/shape.js';
+import { costByName } from '../costs/index.js';
+import { fillBatch, type ExampleSet, type Splits } from '../data/dataset.js';
+import type { Kernels } from '../kernels/kernels.js';
+import type { Param } from '../layers/layer.js';
+import { Network } from '../network/network.js';
+import { optimizerFor } from '../optimizers/index.js';
+import { regularizersFor, type Regularizer } from '../regularizers/index.js';
+import { EarlyStopping } from './early-stopping.js';
+import { Evaluator } from './evaluate.js';
+import { scheduleFor } from './schedule.js';
+
+/** One epoch's record: the `--json` fields. Accuracies are fractions; a monitor that is off gives null. */
+export interface EpochRecord {
+  /** 1-based. */
+  epoch: number;
+  /** Wall time of the epoch's training (evaluation excluded). */
+  seconds: number;
+  learningRate: number;
+  trainCost: number | null;
+  trainAccuracy: number | null;
+  validationCost: number | null;
+  validationAccuracy: number | null;
+  testCost: number | null;
+  testAccuracy: number | null;
+}
+
+export interface RunResult {
+  config: RunConfig;
+  epochs: EpochRecord[];
+  /**
+   * Test accuracy of the weights kept at the end: those of the epoch with the best validation
+   * accuracy when validation accuracy is monitored (the chapter-6 rule), else the last epoch's.
+   */
+  testAccuracy: number;
+  testCost: number;
+  /** Test accuracy of the last epoch's weights. */
+  finalTestAccuracy: number;
+  bestValidationAccuracy: number | null;
+  /** The 1-based epoch with the best validation accuracy (null if not monitored). */
+  bestEpoch: number | null;
+  /** Total wall time, evaluation included. */
+  seconds: number;
+  parameters: number;
+  /** Why training ended before `epochs`, if it did. */
+  stopReason: string | null;
+  /** Set when the cost became NaN or infinite; the network holds the last good weights. */
+  diverged: string | null;
+}
+
+/** What a trainer tells its listeners. The training loop never prints. */
+export interface TrainListener {
+  onStart?(info: { config: RunConfig; batchesPerEpoch: number; parameters: number; trainCount: number }): void;
+  onBatch?(epoch: number, batch: number, batches: number, meanCost: number): void;
+  /** May be async: the loop awaits it (a browser page can repaint here). */
+  onEpoch?(record: EpochRecord): void | Promise<void>;
+  onEnd?(result: RunResult): void;
+}
+
+export interface TrainOptions {
+  config: RunConfig;
+  data: Splits;
+  kernels: Kernels;
+  listener?: TrainListener;
+  /** Continue from an existing network instead of building one from the config. */
+  network?: Network;
+}
+
+function snapshot(params: readonly Param[]): Float32Array[] {
+  return params.map((p) => p.value.slice(0, p.size));
+}
+function restore(params: readonly Param[], saved: Float32Array[]): void {
+  params.forEach((p, i) => p.value.set(saved[i]!));
+}
+
+/** Build the network a config describes, for inputs of `inputShape`. */
+export function buildNetwork(config: RunConfig, inputShape: readonly number[], classes: number, kernels: Kernels, rng: Rng): Network {
+  const net = new Network({
+    inputShape,
+    layers: config.network.layers,
+    cost: costByName(config.cost),
+    init: config.network.init,
+    kernels,
+    rng,
+    dropoutPerBatch: config.regularization.dropoutMask === 'batch',
+  });
+  if (net.outputSize !== classes)
+    throw new ConfigError('network.layers', `a last layer with ${classes} outputs (the data has ${classes} classes)`, `${net.outputSize} outputs`);
+  return net;
+}
+
+/**
+ * Train a network with mini-batch stochastic gradient descent, as the book's network2.SGD does:
+ * each epoch, shuffle the training set, and for each mini-batch of m examples compute the mean
+ * gradient by backpropagation, add the regularizers' terms and let the optimizer step.
+ */
+export async function train(opts: TrainOptions): Promise<{ network: Network; result: RunResult }> {
+  const { config, data, kernels } = opts;
+  const L = opts.listener ?? {};
+  const rng = new Rng(config.seed);
+  const initRng = rng.fork();
+  const shuffleRng = rng.fork();
+  const net = opts.network ?? buildNetwork(config, data.train.shape, data.classes, kernels, initRng);
+  const params = net.params();
+  const optimizer = optimizerFor(config.optimizer, kernels);
+  const regularizers: Regularizer[] = regularizersFor(config.regularization);
+  const schedule = scheduleFor(config.schedule, config.learningRate);
+  const early = new EarlyStopping(config.earlyStopping.patience);
+  const evaluator = new Evaluator(net, data.classes);
+  const train: ExampleSet = data.train;
+  const n = train.count; // the book's n: training-set size, in λ/n
+  const m = config.batchSize;
+  const inSize = sizeOf(train.shape);
+  const classes = data.classes;
+  const x = kernels.alloc(m * inSize);
+  const y = kernels.alloc(m * classes);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const batches = Math.ceil(n / m);
+  net.ensureCapacity(m);
+
+  const penalty = () => regularizers.reduce((s, r) => s + r.penalty(params, n), 0);
+  const epochs: EpochRecord[] = [];
+  let best: Float32Array[] | null = null;
+  let bestAcc = -1;
+  let bestEpoch: number | null = null;
+  let stopReason: string | null = null;
+  let diverged: string | null = null;
+  const t0 = performance.now();
+  L.onStart?.({ config, batchesPerEpoch: batches, parameters: net.parameterCount(), trainCount: n });
+
+  for (let epoch = 1; epoch <= config.epochs; epoch++) {
+    const eta = schedule.rate();
+    const lastGood = snapshot(params);
+    const te = performance.now();
+    shuffleRng.shuffle(order);
+    let costSum = 0;
+    let seen = 0;
+    for (let b = 0; b < batches; b++) {
+      const from = b * m;
+      const count = Math.min(m, n - from);
+      fillBatch(train, order, from, count, x, y, classes);
+      const out = net.forward(x, count, true);
+      const c = net.cost.value(out, y, count, classes);
+      if (!Number.isFinite(c)) {
+        restore(params, lastGood);
+        diverged =
+          `training diverged in epoch ${epoch}, mini-batch ${b + 1} of ${batches}: the cost became ${c}. ` +
+          `The learning rate (η = ${eta}) is probably too high; try a smaller --learning-rate. The last good weights (end of epoch ${epoch - 1}) are kept.`;
+        break;
+      }
+      costSum += c;
+      seen += count;
+      net.backward(y, count);
+      for (const r of regularizers) r.addGradient(params, n, kernels);
+      optimizer.step(params, eta);
+      for (const r of regularizers) r.project?.(params);
+      L.onBatch?.(epoch, b + 1, batches, costSum / seen);
+    }
+    if (diverged) break;
+    const seconds = (performance.now() - te) / 1000;
+
+    const mon = config.monitor;
+    const pen = mon.trainCost || mon.validationCost || mon.testCost ? penalty() : 0;
+    const tr = mon.trainCost || mon.trainAccuracy ? evaluator.evaluate(train, mon.trainCost) : null;
+    const va = (mon.validationCost || mon.validationAccuracy) && data.validation.count > 0 ? evaluator.evaluate(data.validation, mon.validationCost) : null;
+    const ts = mon.testCost || mon.testAccuracy ? evaluator.evaluate(data.test, mon.testCost) : null;
+    const rec: EpochRecord = {
+      epoch,
+      seconds,
+      learningRate: eta,
+      trainCost: tr && mon.trainCost ? tr.cost + pen : null,
+      trainAccuracy: tr && mon.trainAccuracy ? tr.accuracy : null,
+      validationCost: va && mon.validationCost ? va.cost + pen : null,
+      validationAccuracy: va && mon.validationAccuracy ? va.accuracy : null,
+      testCost: ts && mon.testCost ? ts.cost + pen : null,
+      testAccuracy: ts && mon.testAccuracy ? ts.accuracy : null,
+    };
+    epochs.push(rec);
+    let improved = false;
+    if (rec.validationAccuracy !== null && rec.validationAccuracy > bestAcc) {
+      improved = true;
+      bestAcc = rec.validationAccuracy;
+      bestEpoch = epoch;
+      best = snapshot(params);
+    }
+    await L.onEpoch?.(rec);
+    const sched = schedule.endEpoch(epoch, improved);
+    if (early.update(improved)) {
+      stopReason = `early stopping: no improvement in validation accuracy for ${config.earlyStopping.patience} epochs`;
+      break;
+    }
+    if (sched.stop) {
+      stopReason = sched.reason ?? 'schedule ended training';
+      break;
+    }
+  }
+
+  const final = evaluator.evaluate(data.test, true);
+  if (best) restore(params, best);
+  const kept = best ? evaluator.evaluate(data.test, true) : final;
+  const result: RunResult = {
+    config,
+    epochs,
+    testAccuracy: kept.accuracy,
+    testCost: kept.cost + penalty(),
+    finalTestAccuracy: final.accuracy,
+    bestValidationAccuracy: bestEpoch === null ? null : bestAcc,
+    bestEpoch,
+    seconds: (performance.now() - t0) / 1000,
+    parameters: net.parameterCount(),
+    stopReason,
+    diverged,
+  };
+  L.onEnd?.(result);
+  return { network: net, result };
+}
