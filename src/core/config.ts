@@ -112,10 +112,23 @@ export interface RunConfig {
   backend: string;
 }
 
-/** A partial config, as a preset, a JSON file or flags give it. */
-export type PartialRunConfig = {
-  [K in keyof RunConfig]?: RunConfig[K] extends object ? (RunConfig[K] extends unknown[] ? RunConfig[K] : Partial<RunConfig[K]> | RunConfig[K]) : RunConfig[K];
-} & { network?: Partial<NetworkConfig> & { layers?: LayerSpec[] | string } };
+/** A partial config, as a preset, a JSON file or flags give it; missing fields keep their defaults. */
+export interface PartialRunConfig {
+  data?: Partial<DataConfig>;
+  /** `layers` may also be the compact architecture string. */
+  network?: { layers?: LayerSpec[] | string; init?: InitName };
+  cost?: CostName;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  optimizer?: Partial<OptimizerConfig>;
+  regularization?: Partial<RegularizationConfig>;
+  schedule?: ScheduleConfig;
+  earlyStopping?: Partial<EarlyStoppingConfig>;
+  monitor?: Partial<MonitorConfig>;
+  seed?: number;
+  backend?: string;
+}
 
 /** The default run: what `npm start` trains. */
 export function defaultConfig(): RunConfig {

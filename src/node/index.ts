@@ -1,0 +1,3 @@
+/** Node-only parts of nnlab: reading IDX files and the embedded MNIST, atomic writes. */
+export { loadSplits, loadExampleSet, readIdxFile, mnistDir, IDX_FILES } from './data.js';
+export { writeFileAtomic } from './atomic.js';
