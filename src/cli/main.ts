@@ -2,6 +2,7 @@
 import { NnlabError } from '../core/errors.js';
 import { evalCommand } from './commands/eval.js';
 import { presetsCommand } from './commands/presets.js';
+import { reproduceCommand } from './commands/reproduce.js';
 import { trainCommand } from './commands/train.js';
 
 type Command = { run: (argv: string[]) => Promise<number>; help: string };
@@ -11,6 +12,7 @@ const COMMANDS: Record<string, Command> = {
   train: { run: trainCommand, help: 'train a network (nnlab train --help)' },
   eval: { run: evalCommand, help: 'score a saved network on the test set' },
   presets: { run: presetsCommand, help: "list the book's experiments, one a line" },
+  reproduce: { run: reproduceCommand, help: "run a book experiment with several seeds and compare with the book's figure" },
 };
 
 function usage(): string {
