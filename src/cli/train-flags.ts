@@ -39,6 +39,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'min-factor', type: 'number', arg: 'K', help: 'plateau schedule: stop when η reaches η₀/K (default 128)' },
   { name: 'early-stopping', type: 'int', arg: 'N', help: 'stop after N epochs without better validation accuracy, keeping the best weights (0: off)' },
   { name: 'monitor', type: 'list', arg: 'LIST', help: 'per-epoch monitors: train-cost,train-accuracy,validation-cost,validation-accuracy,test-cost,test-accuracy, or all, or none' },
+  { name: 'monitor-every', type: 'int', arg: 'N', help: 'evaluate the monitors every N epochs (and after the last)' },
   { name: 'seed', type: 'int', arg: 'S', help: 'random seed (same seed, same numbers)' },
   { name: 'backend', type: 'string', arg: 'NAME', help: 'kernel backend: auto (default), reference, wasm, ...' },
 ];
@@ -139,9 +140,11 @@ export function flagsToConfig(v: FlagValues, baseLayers: readonly LayerSpec[]): 
     for (const m of list) if (m !== 'all' && m !== 'none' && !(MONITORS as readonly string[]).includes(m)) throw new UsageError(`--monitor: unknown monitor "${m}"; expected ${MONITORS.join(', ')}, all or none`);
     const on = (m: (typeof MONITORS)[number]) => !none && (all || list.includes(m));
     c.monitor = {
+      ...(v['monitor-every'] !== undefined ? { interval: v['monitor-every'] as number } : {}),
       trainCost: on('train-cost'), trainAccuracy: on('train-accuracy'), validationCost: on('validation-cost'),
       validationAccuracy: on('validation-accuracy'), testCost: on('test-cost'), testAccuracy: on('test-accuracy'),
     };
   }
+  if (v['monitor-every'] !== undefined && v.monitor === undefined) c.monitor = { interval: v['monitor-every'] as number };
   return c;
 }

@@ -91,6 +91,8 @@ export interface MonitorConfig {
   /** Per-epoch test-set monitors (the book's chapter-3 graphs use the test set "to keep results comparable"). */
   testCost: boolean;
   testAccuracy: boolean;
+  /** Evaluate the monitors every this many epochs (and after the last epoch). */
+  interval: number;
 }
 
 export interface RunConfig {
@@ -149,7 +151,7 @@ export function defaultConfig(): RunConfig {
     regularization: { l2: 5.0, l1: 0, maxNorm: 0, dropoutMask: 'example' },
     schedule: { type: 'constant' },
     earlyStopping: { patience: 0 },
-    monitor: { trainCost: false, trainAccuracy: false, validationCost: true, validationAccuracy: true, testCost: false, testAccuracy: false },
+    monitor: { trainCost: false, trainAccuracy: false, validationCost: true, validationAccuracy: true, testCost: false, testAccuracy: false, interval: 1 },
     seed: 1,
     backend: 'auto',
   };
@@ -302,6 +304,7 @@ export function validateConfig(c: unknown, parseLayers: (s: string) => LayerSpec
       validationAccuracy: bool(m.validationAccuracy, 'monitor.validationAccuracy'),
       testCost: bool(m.testCost, 'monitor.testCost'),
       testAccuracy: bool(m.testAccuracy, 'monitor.testAccuracy'),
+      interval: num(m.interval, 'monitor.interval', { int: true, min: 1 }),
     },
     seed: num(c.seed, 'seed', { int: true, min: 0 }),
     backend: typeof c.backend === 'string' ? c.backend : (() => { throw new ConfigError('backend', 'a backend name', c.backend); })(),

@@ -162,7 +162,8 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
     if (diverged) break;
     const seconds = (performance.now() - te) / 1000;
 
-    const mon = config.monitor;
+    const due = epoch % config.monitor.interval === 0 || epoch === config.epochs;
+    const mon = due ? config.monitor : { trainCost: false, trainAccuracy: false, validationCost: false, validationAccuracy: false, testCost: false, testAccuracy: false };
     const pen = mon.trainCost || mon.validationCost || mon.testCost ? penalty() : 0;
     const tr = mon.trainCost || mon.trainAccuracy ? evaluator.evaluate(train, mon.trainCost) : null;
     const va = (mon.validationCost || mon.validationAccuracy) && data.validation.count > 0 ? evaluator.evaluate(data.validation, mon.validationCost) : null;
