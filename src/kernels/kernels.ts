@@ -28,6 +28,45 @@ export interface Kernels {
   /** out[j] = scale · Σ_r x[r, j]   (out += ... when `accumulate`). */
   columnSums(x: Float32Array, rows: number, cols: number, out: Float32Array, scale: number, accumulate: boolean): void;
 
+  // ---- convolution and pooling (images are [channels × height × width], examples contiguous) --
+  /**
+   * Unfold image patches into columns (im2col), so that a convolution becomes one matrix product.
+   * Reads `count` examples of shape [c × h × w] starting at float offset `xOff` of `x`, and writes
+   * col[(ci·k + ky)·k + kx, e·oh·ow + oy·ow + ox] = x[e, ci, oy·stride + ky − padY, ox·stride + kx − padX]
+   * (0 outside the image), a [c·k·k × count·oh·ow] matrix. Padding below and to the right is
+   * whatever lies past the image's edge (so `same` padding may be asymmetric).
+   */
+  im2col(x: Float32Array, xOff: number, count: number, c: number, h: number, w: number, k: number, stride: number, padY: number, padX: number, oh: number, ow: number, col: Float32Array): void;
+  /**
+   * The adjoint of `im2col` (col2im): dx[e, ci, y, x] = Σ of every col entry `im2col` read from that
+   * pixel. Overwrites the `count` examples of dx starting at float offset `dxOff` (pixels no patch
+   * covers get 0).
+   */
+  col2im(col: Float32Array, count: number, c: number, h: number, w: number, k: number, stride: number, padY: number, padX: number, oh: number, ow: number, dx: Float32Array, dxOff: number): void;
+  /**
+   * Channel-major to batch-major: dst[dstOff + (e·channels + ch)·plane + p] = src[(ch·count + e)·plane + p]
+   * for e < count. `src` is a [channels × count·plane] matrix (a convolution's gemm output).
+   */
+  channelsToBatch(src: Float32Array, count: number, channels: number, plane: number, dst: Float32Array, dstOff: number): void;
+  /** The inverse of `channelsToBatch`: dst[(ch·count + e)·plane + p] = src[srcOff + (e·channels + ch)·plane + p]. */
+  batchToChannels(src: Float32Array, srcOff: number, count: number, channels: number, plane: number, dst: Float32Array): void;
+  /** x[(r·channels + ch)·plane + p] += bias[ch]: one bias per channel (feature map). */
+  addChannelBias(x: Float32Array, bias: Float32Array, rows: number, channels: number, plane: number): void;
+  /** out[ch] = Σ_r Σ_p x[(r·channels + ch)·plane + p]   (out += ... when `accumulate`). */
+  channelSums(x: Float32Array, rows: number, channels: number, plane: number, out: Float32Array, accumulate: boolean): void;
+  /**
+   * Max-pooling over `planes` independent [h × w] planes with size×size windows moved by `stride`
+   * (no padding; oh = ⌊(h − size)/stride⌋ + 1): y[pl, oy, ox] = max of the window, and
+   * arg[pl, oy, ox] = the index (y·w + x, within its plane) of the first maximum, for the backward pass.
+   */
+  maxpoolForward(x: Float32Array, planes: number, h: number, w: number, size: number, stride: number, oh: number, ow: number, y: Float32Array, arg: Float32Array): void;
+  /** dx = 0, then dx[pl, arg[pl, o]] += dy[pl, o]: each window's error goes to its maximum. */
+  maxpoolBackward(dy: Float32Array, arg: Float32Array, planes: number, h: number, w: number, oh: number, ow: number, dx: Float32Array): void;
+  /** Average-pooling, windows as `maxpoolForward`: y[pl, oy, ox] = (1/size²) Σ_window x. */
+  avgpoolForward(x: Float32Array, planes: number, h: number, w: number, size: number, stride: number, oh: number, ow: number, y: Float32Array): void;
+  /** dx = 0, then every input of a window gets dy/size² (summed over overlapping windows). */
+  avgpoolBackward(dy: Float32Array, planes: number, h: number, w: number, size: number, stride: number, oh: number, ow: number, dx: Float32Array): void;
+
   // ---- neurons: forward a = f(z), backward dz = da ⊙ f′(z) ----------------------------------
   sigmoid(z: Float32Array, a: Float32Array, n: number): void;
   /** dz = da ⊙ σ′(z), with σ′(z) = σ(z)(1 − σ(z)) computed from the stored output a. */

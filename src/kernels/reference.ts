@@ -65,6 +65,162 @@ export const referenceKernels: Kernels = {
     }
   },
 
+  im2col(x, xOff, count, c, h, w, k, stride, padY, padX, oh, ow, col) {
+    const plane = oh * ow;
+    const cols = count * plane;
+    for (let ci = 0; ci < c; ci++)
+      for (let ky = 0; ky < k; ky++)
+        for (let kx = 0; kx < k; kx++) {
+          const row = ((ci * k + ky) * k + kx) * cols;
+          for (let e = 0; e < count; e++) {
+            const src = xOff + (e * c + ci) * h * w;
+            const dst = row + e * plane;
+            for (let oy = 0; oy < oh; oy++) {
+              const iy = oy * stride + ky - padY;
+              const d = dst + oy * ow;
+              if (iy < 0 || iy >= h) {
+                col.fill(0, d, d + ow);
+                continue;
+              }
+              const s = src + iy * w;
+              for (let ox = 0; ox < ow; ox++) {
+                const ix = ox * stride + kx - padX;
+                col[d + ox] = ix >= 0 && ix < w ? x[s + ix]! : 0;
+              }
+            }
+          }
+        }
+  },
+
+  col2im(col, count, c, h, w, k, stride, padY, padX, oh, ow, dx, dxOff) {
+    const plane = oh * ow;
+    const cols = count * plane;
+    dx.fill(0, dxOff, dxOff + count * c * h * w);
+    for (let ci = 0; ci < c; ci++)
+      for (let ky = 0; ky < k; ky++)
+        for (let kx = 0; kx < k; kx++) {
+          const row = ((ci * k + ky) * k + kx) * cols;
+          for (let e = 0; e < count; e++) {
+            const dst = dxOff + (e * c + ci) * h * w;
+            const src = row + e * plane;
+            for (let oy = 0; oy < oh; oy++) {
+              const iy = oy * stride + ky - padY;
+              if (iy < 0 || iy >= h) continue;
+              const d = dst + iy * w;
+              const s = src + oy * ow;
+              for (let ox = 0; ox < ow; ox++) {
+                const ix = ox * stride + kx - padX;
+                if (ix >= 0 && ix < w) dx[d + ix]! += col[s + ox]!;
+              }
+            }
+          }
+        }
+  },
+
+  channelsToBatch(src, count, channels, plane, dst, dstOff) {
+    for (let ch = 0; ch < channels; ch++)
+      for (let e = 0; e < count; e++) {
+        const s = (ch * count + e) * plane;
+        const d = dstOff + (e * channels + ch) * plane;
+        for (let p = 0; p < plane; p++) dst[d + p] = src[s + p]!;
+      }
+  },
+
+  batchToChannels(src, srcOff, count, channels, plane, dst) {
+    for (let ch = 0; ch < channels; ch++)
+      for (let e = 0; e < count; e++) {
+        const s = srcOff + (e * channels + ch) * plane;
+        const d = (ch * count + e) * plane;
+        for (let p = 0; p < plane; p++) dst[d + p] = src[s + p]!;
+      }
+  },
+
+  addChannelBias(x, bias, rows, channels, plane) {
+    for (let r = 0; r < rows; r++)
+      for (let ch = 0; ch < channels; ch++) {
+        const o = (r * channels + ch) * plane;
+        const b = bias[ch]!;
+        for (let p = 0; p < plane; p++) x[o + p]! += b;
+      }
+  },
+
+  channelSums(x, rows, channels, plane, out, accumulate) {
+    if (!accumulate) out.fill(0, 0, channels);
+    for (let r = 0; r < rows; r++)
+      for (let ch = 0; ch < channels; ch++) {
+        const o = (r * channels + ch) * plane;
+        let s = 0;
+        for (let p = 0; p < plane; p++) s += x[o + p]!;
+        out[ch]! += s;
+      }
+  },
+
+  maxpoolForward(x, planes, h, w, size, stride, oh, ow, y, arg) {
+    for (let pl = 0; pl < planes; pl++) {
+      const xi = pl * h * w;
+      const yo = pl * oh * ow;
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++) {
+          let best = -Infinity;
+          let at = 0;
+          for (let dy = 0; dy < size; dy++) {
+            const r = (oy * stride + dy) * w + ox * stride;
+            for (let dx = 0; dx < size; dx++) {
+              const v = x[xi + r + dx]!;
+              if (v > best) {
+                best = v;
+                at = r + dx;
+              }
+            }
+          }
+          y[yo + oy * ow + ox] = best;
+          arg[yo + oy * ow + ox] = at;
+        }
+    }
+  },
+
+  maxpoolBackward(dy, arg, planes, h, w, oh, ow, dx) {
+    const hw = h * w;
+    const ohw = oh * ow;
+    dx.fill(0, 0, planes * hw);
+    for (let pl = 0; pl < planes; pl++)
+      for (let o = 0; o < ohw; o++) dx[pl * hw + arg[pl * ohw + o]!]! += dy[pl * ohw + o]!;
+  },
+
+  avgpoolForward(x, planes, h, w, size, stride, oh, ow, y) {
+    const inv = 1 / (size * size);
+    for (let pl = 0; pl < planes; pl++) {
+      const xi = pl * h * w;
+      const yo = pl * oh * ow;
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++) {
+          let s = 0;
+          for (let dy = 0; dy < size; dy++) {
+            const r = xi + (oy * stride + dy) * w + ox * stride;
+            for (let dx = 0; dx < size; dx++) s += x[r + dx]!;
+          }
+          y[yo + oy * ow + ox] = s * inv;
+        }
+    }
+  },
+
+  avgpoolBackward(dy, planes, h, w, size, stride, oh, ow, dx) {
+    const inv = 1 / (size * size);
+    dx.fill(0, 0, planes * h * w);
+    for (let pl = 0; pl < planes; pl++) {
+      const xi = pl * h * w;
+      const yo = pl * oh * ow;
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++) {
+          const g = dy[yo + oy * ow + ox]! * inv;
+          for (let ddy = 0; ddy < size; ddy++) {
+            const r = xi + (oy * stride + ddy) * w + ox * stride;
+            for (let ddx = 0; ddx < size; ddx++) dx[r + ddx]! += g;
+          }
+        }
+    }
+  },
+
   sigmoid(z, a, n) {
     for (let i = 0; i < n; i++) a[i] = 1 / (1 + Math.exp(-z[i]!));
   },

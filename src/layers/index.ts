@@ -3,12 +3,15 @@ import { ConfigError } from '../core/errors.js';
 import type { Shape } from '../core/shape.js';
 import { shapeToString } from '../core/shape.js';
 import { Activation } from './activation.js';
+import { Conv2d } from './conv2d.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
+import { Flatten } from './flatten.js';
+import { Pool2d } from './pool.js';
 import type { Layer, LayerContext } from './layer.js';
 
 export type { Layer, LayerContext, Param } from './layer.js';
-export { Dense, Activation, Dropout };
+export { Dense, Activation, Dropout, Conv2d, Pool2d, Flatten };
 
 export interface BuildOptions {
   /** Dropout masks per mini-batch instead of per example. */
@@ -40,14 +43,29 @@ export function buildLayers(specs: readonly LayerSpec[], inputShape: Shape, ctxF
         add(new Dropout(shape, spec.rate, opts.dropoutPerBatch, ctx));
         break;
       case 'conv2d':
+        add(withField(field, () => new Conv2d(shape, spec.filters, spec.kernel, spec.stride ?? 1, spec.padding ?? 'valid', ctx)));
+        break;
       case 'maxpool':
       case 'avgpool':
+        add(withField(field, () => new Pool2d(shape, spec.type === 'maxpool' ? 'max' : 'avg', spec.size, spec.stride ?? spec.size, ctx)));
+        break;
       case 'flatten':
-        throw new ConfigError(`${field}.type`, 'a layer type this version supports (dense, activation, dropout)', spec.type);
+        add(new Flatten(shape));
+        break;
     }
     if ('activation' in spec && spec.type !== 'activation' && spec.activation) add(new Activation(shape, spec.activation, ctxFor(layers.length)));
     if (shape.some((d) => !Number.isInteger(d) || d < 1))
       throw new ConfigError(field, 'a layer whose output has a positive size', shapeToString(shape));
   });
   return layers;
+}
+
+/** Re-label a layer constructor's `network.layers` error with the spec's own index. */
+function withField<T>(field: string, make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    if (e instanceof ConfigError && e.field === 'network.layers') throw new ConfigError(field, e.expected, e.got);
+    throw e;
+  }
 }

@@ -1,0 +1,164 @@
+import type { LayerSpec, PaddingName } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
+import type { Shape } from '../core/shape.js';
+import { shapeToString } from '../core/shape.js';
+import { initBiases, initWeights } from '../init/initializers.js';
+import { makeParam, type Layer, type LayerContext, type Param } from './layer.js';
+
+/** Floats of im2col buffer a convolution may use at once; larger batches are done in chunks. */
+export const CONV_COLUMN_BUDGET = 1 << 19;
+
+/** Output size and leading padding of one spatial dimension. */
+export function convOutputSize(size: number, kernel: number, stride: number, padding: PaddingName): { out: number; pad: number } {
+  if (padding === 'same') {
+    // TensorFlow's rule: out = ⌈size/stride⌉, the padding split with the extra pixel after the image.
+    const out = Math.ceil(size / stride);
+    const total = Math.max((out - 1) * stride + kernel - size, 0);
+    return { out, pad: Math.floor(total / 2) };
+  }
+  return { out: size >= kernel ? Math.floor((size - kernel) / stride) + 1 : 0, pad: 0 };
+}
+
+/**
+ * 2-D convolution with shared weights (book chap6 #introducing_convolutional_networks): `filters`
+ * feature maps, each a k×k filter over all `c` input channels with one bias,
+ *
+ *   z[f, y, x] = b_f + Σ_c Σ_{l,m < k} w[f, c, l, m] · a[c, y·s + l − p, x·s + m − p]   (book eq. 125, summed over channels)
+ *
+ * Images are [channels × height × width], examples contiguous. Padding `valid` uses only whole
+ * windows (28×28 → 24×24 for k = 5); `same` keeps ⌈size/stride⌉ outputs, padding with zeros.
+ *
+ * Implementation: im2col turns the patches of a chunk of examples into the columns of a
+ * [c·k·k × examples·oh·ow] matrix, so the convolution of the whole chunk is one matrix product
+ * Z = W · cols with W stored [filters × c·k·k]; the backward pass is two more products and the
+ * col2im adjoint. All buffers are allocated in `setCapacity`.
+ *
+ * Parameters: the weights (shape [filters, c, k, k], `units` = filters, so max-norm limits each
+ * filter) are **decayed** by L2/L1 like every other weight (λ/n per example, network2's scaling;
+ * see docs/convolution.md for network3's λ); the biases are not. Initialization uses fan-in c·k·k.
+ */
+export class Conv2d implements Layer {
+  readonly kind = 'conv2d';
+  readonly outputShape: Shape;
+  readonly weights: Param;
+  readonly biases: Param;
+  private readonly c: number;
+  private readonly h: number;
+  private readonly w: number;
+  private readonly k: number;
+  private readonly oh: number;
+  private readonly ow: number;
+  private readonly padY: number;
+  private readonly padX: number;
+  /** c·k·k: rows of the column matrix, inputs of one filter. */
+  private readonly patch: number;
+  /** oh·ow. */
+  private readonly plane: number;
+  private readonly inSize: number;
+  private readonly outSize: number;
+  /** Examples per im2col chunk. */
+  private chunk = 0;
+  private col: Float32Array = new Float32Array(0);
+  /** A chunk's output (forward) or output error (backward), channel-major [filters × chunk·oh·ow]. */
+  private tmp: Float32Array = new Float32Array(0);
+  private out: Float32Array = new Float32Array(0);
+  private inputError: Float32Array = new Float32Array(0);
+  private input: Float32Array | null = null;
+  /** `col` still holds the im2col of the last forward's (single-chunk) batch. */
+  private colHolds = false;
+
+  constructor(
+    readonly inputShape: Shape,
+    readonly filters: number,
+    readonly kernel: number,
+    readonly stride: number,
+    readonly padding: PaddingName,
+    private readonly ctx: LayerContext,
+  ) {
+    if (inputShape.length !== 3)
+      throw new ConfigError('network.layers', 'a convolution over images of shape channels x height x width', `conv2d on input of shape ${shapeToString(inputShape)}`);
+    [this.c, this.h, this.w] = inputShape as [number, number, number];
+    this.k = kernel;
+    const y = convOutputSize(this.h, kernel, stride, padding);
+    const x = convOutputSize(this.w, kernel, stride, padding);
+    if (y.out < 1 || x.out < 1)
+      throw new ConfigError('network.layers', `a ${kernel}x${kernel} convolution that fits its ${this.h}x${this.w} input (use 'same' padding or a smaller kernel)`, `conv ${filters}x${kernel}x${kernel}`);
+    this.oh = y.out;
+    this.ow = x.out;
+    this.padY = y.pad;
+    this.padX = x.pad;
+    this.patch = this.c * kernel * kernel;
+    this.plane = this.oh * this.ow;
+    this.inSize = this.c * this.h * this.w;
+    this.outSize = filters * this.plane;
+    this.outputShape = [filters, this.oh, this.ow];
+    this.weights = makeParam(ctx.kernels, `${ctx.index}.conv2d.weights`, [filters, this.c, kernel, kernel], true, filters);
+    this.biases = makeParam(ctx.kernels, `${ctx.index}.conv2d.biases`, [filters], false, filters);
+    initWeights(ctx.init, this.weights.value, this.patch, filters * kernel * kernel, ctx.rng);
+    initBiases(ctx.init, this.biases.value, ctx.rng);
+  }
+
+  setCapacity(capacity: number): void {
+    const k = this.ctx.kernels;
+    this.chunk = Math.max(1, Math.min(capacity, Math.floor(CONV_COLUMN_BUDGET / (this.patch * this.plane))));
+    this.col = k.alloc(this.patch * this.chunk * this.plane);
+    this.tmp = k.alloc(this.filters * this.chunk * this.plane);
+    this.out = k.alloc(capacity * this.outSize);
+    this.inputError = k.alloc(capacity * this.inSize);
+    this.colHolds = false;
+  }
+
+  private unfold(input: Float32Array, first: number, count: number): void {
+    this.ctx.kernels.im2col(input, first * this.inSize, count, this.c, this.h, this.w, this.k, this.stride, this.padY, this.padX, this.oh, this.ow, this.col);
+  }
+
+  /** Z = W · im2col(A) + b, per chunk of examples; then back to one [filters × oh × ow] block per example. */
+  forward(input: Float32Array, batch: number): Float32Array {
+    const k = this.ctx.kernels;
+    this.input = input;
+    for (let first = 0; first < batch; first += this.chunk) {
+      const count = Math.min(this.chunk, batch - first);
+      const n = count * this.plane;
+      this.unfold(input, first, count);
+      k.gemm(this.filters, n, this.patch, this.weights.value, this.col, this.tmp, false);
+      k.addChannelBias(this.tmp, this.biases.value, 1, this.filters, n);
+      k.channelsToBatch(this.tmp, count, this.filters, this.plane, this.out, first * this.outSize);
+    }
+    this.colHolds = batch <= this.chunk;
+    return this.out;
+  }
+
+  /**
+   * With δ = ∂C/∂z (mean over the batch), per chunk, Δ = δ channel-major and X = im2col(a):
+   * ∂C/∂w = Δ · Xᵀ   (book BP4 with shared weights: Σ over every position the filter visited);
+   * ∂C/∂b_f = Σ_positions δ_f   (BP3, shared bias);
+   * ∂C/∂a = col2im(Wᵀ · Δ)   (BP2: each input pixel collects the error of every window it was in).
+   */
+  backward(delta: Float32Array, batch: number, needInputError: boolean): Float32Array | null {
+    const k = this.ctx.kernels;
+    if (!this.input) throw new Error('Conv2d.backward called before forward');
+    for (let first = 0; first < batch; first += this.chunk) {
+      const count = Math.min(this.chunk, batch - first);
+      const n = count * this.plane;
+      const acc = first > 0;
+      if (!this.colHolds) this.unfold(this.input, first, count);
+      k.batchToChannels(delta, first * this.outSize, count, this.filters, this.plane, this.tmp);
+      k.gemmNT(this.filters, this.patch, n, this.tmp, this.col, this.weights.grad, acc);
+      k.channelSums(this.tmp, 1, this.filters, n, this.biases.grad, acc);
+      if (needInputError) {
+        k.gemmTN(this.patch, n, this.filters, this.weights.value, this.tmp, this.col, false); // the columns' error, in place of the columns
+        k.col2im(this.col, count, this.c, this.h, this.w, this.k, this.stride, this.padY, this.padX, this.oh, this.ow, this.inputError, first * this.inSize);
+      }
+      this.colHolds = this.colHolds && !needInputError;
+    }
+    return needInputError ? this.inputError : null;
+  }
+
+  params(): Param[] {
+    return [this.weights, this.biases];
+  }
+
+  toSpec(): LayerSpec {
+    return { type: 'conv2d', filters: this.filters, kernel: this.kernel, stride: this.stride, padding: this.padding };
+  }
+}
