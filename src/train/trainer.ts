@@ -4,6 +4,7 @@ import { Rng } from '../core/rng.js';
 import { sizeOf } from '../core/shape.js';
 import { costByName } from '../costs/index.js';
 import { fillBatch, type ExampleSet, type Splits } from '../data/dataset.js';
+import { AugmentedEpochs, augmentSeed, AugmentPipeline, type EpochSource } from '../data/augment/index.js';
 import type { Kernels } from '../kernels/kernels.js';
 import type { Param } from '../layers/layer.js';
 import { Network } from '../network/network.js';
@@ -67,6 +68,11 @@ export interface TrainOptions {
   listener?: TrainListener;
   /** Continue from an existing network instead of building one from the config. */
   network?: Network;
+  /**
+   * Each epoch's training examples (e.g. freshly distorted copies, made in a worker thread). Default:
+   * `config.data.augment`'s distortions made on this thread, or the training set itself.
+   */
+  epochData?: EpochSource;
 }
 
 function snapshot(params: readonly Param[]): Float32Array[] {
@@ -119,6 +125,7 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
   const y = kernels.alloc(m * classes);
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const batches = Math.ceil(n / m);
+  const epochData = opts.epochData ?? (config.data.augment ? new AugmentedEpochs(train, AugmentPipeline.fromSpec(config.data.augment, train.shape), augmentSeed(config.seed)) : null);
   net.ensureCapacity(m);
 
   const penalty = () => regularizers.reduce((s, r) => s + r.penalty(params, n), 0);
@@ -136,12 +143,13 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
     const lastGood = snapshot(params);
     const te = performance.now();
     shuffleRng.shuffle(order);
+    const epochTrain = epochData ? await epochData.epoch(epoch) : train;
     let costSum = 0;
     let seen = 0;
     for (let b = 0; b < batches; b++) {
       const from = b * m;
       const count = Math.min(m, n - from);
-      fillBatch(train, order, from, count, x, y, classes);
+      fillBatch(epochTrain, order, from, count, x, y, classes);
       const out = net.forward(x, count, true);
       const c = net.cost.value(out, y, count, classes);
       if (!Number.isFinite(c)) {
