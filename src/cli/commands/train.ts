@@ -11,9 +11,12 @@ import { configFromFlags } from '../config-source.js';
 import { formatHelp, parseFlags, type FlagSpec } from '../flags.js';
 import { progressListener } from '../progress.js';
 import { RUN_FLAGS } from '../train-flags.js';
+import { combineListeners, openRunFolder, RUN_OUTPUT_FLAGS } from '../run-output.js';
+import { endOfRunChart } from '../../report/summary.js';
 
 export const TRAIN_FLAGS: FlagSpec[] = [
   ...RUN_FLAGS,
+  ...RUN_OUTPUT_FLAGS,
   { name: 'save', type: 'string', arg: 'FILE', help: 'save the trained network (best-validation weights, else the last)' },
   { name: 'json', type: 'boolean', help: 'print the run as one JSON object on the last line of stdout' },
   { name: 'quiet', type: 'boolean', help: 'no progress on stderr' },
@@ -54,12 +57,19 @@ export async function trainCommand(argv: string[]): Promise<number> {
     throw new NnlabError(`--layers: the first size is the input layer, ${expectedInputSize}, but the data has ${inputSize} inputs per example`);
   const kernels = await kernelsFor(config.backend);
   const progress = progressListener(process.stderr, config.epochs, values.quiet === true);
-  const { network, result } = await train({ config, data, kernels, listener: progress });
+  const folder = openRunFolder(values, values.preset as string | undefined);
+  const { network, result } = await train({ config, data, kernels, listener: combineListeners(progress, folder?.listener()) });
+  if (folder) {
+    folder.finish(network, result, data);
+    process.stderr.write(`run folder ${folder.dir} (report: ${folder.path('report')})\n`);
+  }
   if (result.diverged) process.stderr.write(`nnlab: ${result.diverged}\n`);
   if (values.save !== undefined) {
     writeFileAtomic(String(values.save), encodeModel(network, { config, result: { ...result, config: undefined } }));
     process.stderr.write(`saved ${values.save}\n`);
   }
+  const chart = endOfRunChart(result.epochs);
+  if (chart) process.stdout.write(chart + '\n');
   process.stdout.write(summarize(result, values.preset as string | undefined) + '\n');
   if (values.json) process.stdout.write(JSON.stringify(result) + '\n');
   return result.diverged ? 3 : 0;
