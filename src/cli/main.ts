@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { NnlabError } from '../core/errors.js';
+import { ensembleCommand } from './commands/ensemble.js';
 import { evalCommand } from './commands/eval.js';
 import { presetsCommand } from './commands/presets.js';
 import { reproduceCommand } from './commands/reproduce.js';
+import { serveCommand } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
 
 type Command = { run: (argv: string[]) => Promise<number>; help: string };
@@ -11,8 +13,10 @@ type Command = { run: (argv: string[]) => Promise<number>; help: string };
 const COMMANDS: Record<string, Command> = {
   train: { run: trainCommand, help: 'train a network (nnlab train --help)' },
   eval: { run: evalCommand, help: 'score a saved network on the test set' },
+  ensemble: { run: ensembleCommand, help: 'plurality vote and mean output of saved networks on the test set' },
   presets: { run: presetsCommand, help: "list the book's experiments, one a line" },
   reproduce: { run: reproduceCommand, help: "run a book experiment with several seeds and compare with the book's figure" },
+  serve: { run: serveCommand, help: 'the browser lab: train in a web page and watch the curves (nnlab serve --port N)' },
 };
 
 function usage(): string {

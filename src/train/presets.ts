@@ -1,4 +1,5 @@
 import type { LayerSpec, PartialRunConfig } from '../core/config.js';
+import { parseArchitecture } from '../network/arch.js';
 
 /** How the book reports a figure, so that nnlab's run is scored the same way. */
 export type BookMetric =
@@ -102,6 +103,81 @@ for (const [hidden, row, largeBook, defBook] of [[30, 'B15', 0.9648, 0.9653], [1
       config: { network: net2([hidden, 10], init), cost: 'cross-entropy', learningRate: 0.1, epochs: 30, regularization: { l2: 5.0 }, monitor: valMonitor },
     });
 
+// Chapter 6: convolutional networks (network3.py). Mini-batch 10, softmax output with
+// log-likelihood cost, 50k training / 10k validation images; the book reports the test accuracy
+// at the epoch of best validation accuracy. L2: network3 decays each step by η·λ·m/n, nnlab (as
+// network2) by η·λ/n, so network3's λ = 0.1 at m = 10 is nnlab's λ = 1.0 (docs/convolution.md).
+// Conv + ReLU/sigmoid, then pooling, equals network3's "pool, then activation" (a monotone neuron
+// and a per-map bias commute with max-pooling).
+const ch6Monitor = { trainCost: false, trainAccuracy: false, validationCost: true, validationAccuracy: true, testCost: false, testAccuracy: false };
+const CONV1 = (act: string) => `conv 20x5x5 ${act}, maxpool 2`;
+const CONV2 = (act: string) => `conv 40x5x5 ${act}, maxpool 2`;
+/** Data expansion (row C5 onward) is not applied yet: the presets train on the 50k images alone. */
+const NO_EXPANSION = ' [expanded data not yet available in nnlab: trains on the 50k images; add --augment when it is]';
+function ch6(arch: string, eta: number, epochs: number, l2: number): PartialRunConfig {
+  return {
+    network: { layers: parseArchitecture(arch), init: 'default' },
+    cost: 'log-likelihood', learningRate: eta, epochs, batchSize: 10,
+    regularization: { l2, l1: 0, maxNorm: 0 }, monitor: ch6Monitor,
+  };
+}
+const chapter6: Preset[] = [
+  {
+    name: 'c1', row: 'C1', book: 0.978, metric: 'test-at-best-validation',
+    description: 'chapter 6 baseline: dense 100 sigmoid, softmax 10, log-likelihood, eta 0.1, 60 epochs',
+    config: ch6('dense 100 sigmoid, softmax 10', 0.1, 60, 0),
+  },
+  {
+    name: 'c2', row: 'C2', book: 0.9878, metric: 'test-at-best-validation',
+    description: 'one conv-pool layer: conv 20x5x5 sigmoid, maxpool 2, dense 100 sigmoid, softmax 10, eta 0.1, 60 epochs',
+    config: ch6(`${CONV1('sigmoid')}, dense 100 sigmoid, softmax 10`, 0.1, 60, 0),
+  },
+  {
+    name: 'c3', row: 'C3', book: 0.9906, metric: 'test-at-best-validation',
+    description: 'two conv-pool layers (20 and 40 maps), dense 100, all sigmoid, eta 0.1, 60 epochs',
+    config: ch6(`${CONV1('sigmoid')}, ${CONV2('sigmoid')}, dense 100 sigmoid, softmax 10`, 0.1, 60, 0),
+  },
+  {
+    name: 'c4', row: 'C4', book: 0.9923, metric: 'test-at-best-validation',
+    description: 'as c3 with ReLU and L2 (network3 lambda 0.1 = nnlab lambda 1.0), eta 0.03, 60 epochs',
+    config: ch6(`${CONV1('relu')}, ${CONV2('relu')}, dense 100 relu, softmax 10`, 0.03, 60, 1.0),
+  },
+  {
+    name: 'c5', row: 'C5', book: 0.9937, metric: 'test-at-best-validation',
+    description: 'as c4 on expanded data' + NO_EXPANSION,
+    config: ch6(`${CONV1('relu')}, ${CONV2('relu')}, dense 100 relu, softmax 10`, 0.03, 60, 1.0),
+  },
+];
+for (const [units, book] of [[300, 0.9946], [1000, 0.9943]] as const)
+  chapter6.push({
+    name: `c6-${units}`, row: 'C6', book, metric: 'test-at-best-validation',
+    description: `as c5 with a ${units}-unit fully connected layer` + NO_EXPANSION,
+    config: ch6(`${CONV1('relu')}, ${CONV2('relu')}, dense ${units} relu, softmax 10`, 0.03, 60, 1.0),
+  });
+for (const [units, book] of [[100, 0.9943], [300, 0.9948], [1000, 0.9947]] as const)
+  chapter6.push({
+    name: `c7-${units}`, row: 'C7', book, metric: 'test-at-best-validation',
+    description: `as c5 with two fully connected layers of ${units}` + NO_EXPANSION,
+    config: ch6(`${CONV1('relu')}, ${CONV2('relu')}, dense ${units} relu, dense ${units} relu, softmax 10`, 0.03, 60, 1.0),
+  });
+// network3's p_dropout drops a layer's *inputs*: on the two fully connected layers and the softmax.
+const C8_ARCH = `${CONV1('relu')}, ${CONV2('relu')}, dropout 0.5, dense 1000 relu, dropout 0.5, dense 1000 relu, dropout 0.5, softmax 10`;
+chapter6.push(
+  {
+    name: 'c8', row: 'C8', book: 0.996, metric: 'test-at-best-validation',
+    description: 'two conv-pool layers, two dense 1000 relu, dropout 0.5 on both and on the softmax, no L2, eta 0.03, 40 epochs' + NO_EXPANSION,
+    config: ch6(C8_ARCH, 0.03, 40, 0),
+  },
+  {
+    name: 'c9', row: 'C9', book: 0.9967, metric: 'test-at-best-validation',
+    description:
+      'ensemble of 5: trains ONE member (as c8); train five with --seed 1..5 --save netK.nnlab, then score the vote with ' +
+      "'nnlab ensemble --model net1.nnlab ... --model net5.nnlab' (the book's figure is the vote's)" + NO_EXPANSION,
+    config: ch6(C8_ARCH, 0.03, 40, 0),
+  },
+);
+presets.push(...chapter6);
+
 // Chapter 5: depth.
 const depth: [number[], number][] = [[[30, 10], 0.9648], [[30, 30, 10], 0.969], [[30, 30, 30, 10], 0.9657], [[30, 30, 30, 30, 10], 0.9653]];
 depth.forEach(([sizes, book], i) =>
@@ -111,6 +187,7 @@ depth.forEach(([sizes, book], i) =>
     config: { network: net2(sizes, 'default'), cost: 'cross-entropy', learningRate: 0.1, epochs: 30, regularization: { l2: 5.0 }, monitor: valMonitor },
   }),
 );
+
 
 /** Every built-in preset, in the order of REFERENCE.md. */
 export const PRESETS: readonly Preset[] = presets;

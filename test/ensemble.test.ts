@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { meanVote, pluralityVote, scoreEnsemble } from '../src/train/ensemble.js';
+
+/** One member's outputs from rows of class scores. */
+const rows = (...r: number[][]) => Float32Array.from(r.flat());
+
+test('plurality vote: most votes win, ties go to the largest summed output', () => {
+  // 3 classes, 4 examples, 3 members
+  const a = rows([0.9, 0.1, 0.0], [0.2, 0.7, 0.1], [0.1, 0.1, 0.8], [0.5, 0.4, 0.1]);
+  const b = rows([0.6, 0.3, 0.1], [0.1, 0.2, 0.7], [0.3, 0.6, 0.1], [0.3, 0.6, 0.1]);
+  const c = rows([0.1, 0.8, 0.1], [0.1, 0.8, 0.1], [0.35, 0.3, 0.35], [0.2, 0.2, 0.6]);
+  // example 0: votes 0,0,1 → 0. example 1: 1,2,1 → 1. example 2: 2,1,{0 (first max of a tie)} → a 1–1–1 tie:
+  // sums 0.75, 1.0, 1.25 → class 2. example 3: 0,1,2 → sums 1.0, 1.2, 0.8 → class 1.
+  assert.deepEqual([...pluralityVote([a, b, c], 4, 3)], [0, 1, 2, 1]);
+  // the mean of outputs can disagree with the vote: example 0 sums 1.6, 1.2, 0.2 → 0; example 1 sums 0.4, 1.7, 0.9 → 1
+  assert.deepEqual([...meanVote([a, b, c], 4, 3)], [0, 1, 2, 1]);
+  // the order of the members does not matter
+  assert.deepEqual([...pluralityVote([c, a, b], 4, 3)], [0, 1, 2, 1]);
+});
+
+test('the vote and the mean of outputs differ when one confident member is outvoted', () => {
+  const confident = rows([0.0, 1.0]);
+  const weak1 = rows([0.55, 0.45]);
+  const weak2 = rows([0.55, 0.45]);
+  assert.deepEqual([...pluralityVote([confident, weak1, weak2], 1, 2)], [0]);
+  assert.deepEqual([...meanVote([confident, weak1, weak2], 1, 2)], [1]);
+});
+
+test('scoreEnsemble counts each member, the vote, the mean and lists the vote errors', () => {
+  const labels = Uint8Array.from([0, 1, 1, 2]);
+  const a = rows([1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 1]); // 3 / 4
+  const b = rows([1, 0, 0], [0, 0, 1], [0, 1, 0], [0, 0, 1]); // 3 / 4
+  const c = rows([0, 1, 0], [0, 1, 0], [0, 1, 0], [1, 0, 0]); // 2 / 4
+  const s = scoreEnsemble([a, b, c], labels, 3);
+  assert.deepEqual(s.members.map((m) => m.correct), [3, 3, 2]);
+  assert.equal(s.vote.correct, 4);
+  assert.equal(s.vote.accuracy, 1);
+  assert.equal(s.mean.correct, 4);
+  assert.deepEqual(s.voteErrors, []);
+  const wrong = scoreEnsemble([c, c, a], labels, 3);
+  assert.equal(wrong.vote.correct, 2);
+  assert.deepEqual(wrong.voteErrors, [0, 3]);
+  assert.throws(() => scoreEnsemble([], labels, 3), /at least one member/);
+  assert.throws(() => scoreEnsemble([rows([1, 0, 0])], labels, 3), /member 0 has 3 outputs, expected 4 x 3/);
+});
