@@ -1,5 +1,6 @@
 import { writeFileAtomic } from '../../node/atomic.js';
 import { loadSplits } from '../../node/data.js';
+import { workerAugmentation } from '../../node/augment-source.js';
 import { encodeModel } from '../../network/model-file.js';
 import { formatArchitecture } from '../../network/arch.js';
 import { sizeOf } from '../../core/shape.js';
@@ -58,7 +59,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const kernels = await kernelsFor(config.backend);
   const progress = progressListener(process.stderr, config.epochs, values.quiet === true);
   const folder = openRunFolder(values, values.preset as string | undefined);
-  const { network, result } = await train({ config, data, kernels, listener: combineListeners(progress, folder?.listener()) });
+  const epochData = workerAugmentation(config, data.train); // --augment: distortions made in a worker thread
+  const { network, result } = await train({ config, data, kernels, listener: combineListeners(progress, folder?.listener()), ...(epochData ? { epochData } : {}) }).finally(() => epochData?.close());
   if (folder) {
     folder.finish(network, result, data);
     process.stderr.write(`run folder ${folder.dir} (report: ${folder.path('report')})\n`);
