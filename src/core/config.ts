@@ -161,14 +161,19 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Deep-merge `over` onto `base` (arrays and primitives replace). */
+/**
+ * Deep-merge `over` onto `base` (arrays and primitives replace). An object whose `type` selects
+ * its other fields (the schedule) is replaced whole when the type changes; the optimizer keeps
+ * every parameter whatever its type, so `{optimizer: {type: 'adam'}}` merges onto the defaults.
+ */
 export function mergeConfig<T>(base: T, over: unknown): T {
   if (!isObj(over)) return base;
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [k, v] of Object.entries(over)) {
     if (v === undefined) continue;
     const b = out[k];
-    out[k] = isObj(b) && isObj(v) && !('type' in v && 'type' in b && v.type !== b.type) ? mergeConfig(b, v) : v;
+    const retyped = k !== 'optimizer' && isObj(b) && isObj(v) && 'type' in v && 'type' in b && v.type !== b.type;
+    out[k] = isObj(b) && isObj(v) && !retyped ? mergeConfig(b, v) : v;
   }
   return out as T;
 }
