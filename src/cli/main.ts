@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { NnlabError } from '../core/errors.js';
 import { ensembleCommand } from './commands/ensemble.js';
+import { compareCommand } from './commands/compare.js';
 import { evalCommand } from './commands/eval.js';
 import { presetsCommand } from './commands/presets.js';
 import { reproduceCommand } from './commands/reproduce.js';
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, Command> = {
   eval: { run: evalCommand, help: 'score a saved network on the test set' },
   ensemble: { run: ensembleCommand, help: 'plurality vote and mean output of saved networks on the test set' },
   presets: { run: presetsCommand, help: "list the book's experiments, one a line" },
+  compare: { run: compareCommand, help: 'train runs differing in named settings, in parallel, and compare them in one report' },
   reproduce: { run: reproduceCommand, help: "run a book experiment with several seeds and compare with the book's figure" },
   serve: { run: serveCommand, help: 'the browser lab: train in a web page and watch the curves (nnlab serve --port N)' },
 };

@@ -45,7 +45,7 @@ export const CLIENT_JS = String.raw`
         bands.push({ series: [hiIdx, hiIdx + 1], fill: alpha(s.color, 0.15) });
       }
     });
-    var width = Math.max(320, Math.min(660, (el.parentElement && el.parentElement.clientWidth) || 660));
+    var width = spec.kind === 'bars' ? 440 : 600;
     var opts = {
       width: width,
       height: spec.kind === 'bars' ? 220 : 300,
@@ -57,6 +57,9 @@ export const CLIENT_JS = String.raw`
       cursor: { drag: { x: true, y: false } }
     };
     var plot = new uPlot(opts, cols, el);
+    // The band edges (min/max across seeds) stay out of the legend.
+    var rows = plot.root.querySelectorAll('.u-legend .u-series');
+    series.forEach(function (s, i) { if (/ \((min|max)\)$/.test(s.label) && rows[i]) rows[i].style.display = 'none'; });
     rendered.charts.push({ id: spec.id, points: points, series: spec.series.length, canvas: !!plot.ctx });
   }
   function drawDigits(test) {

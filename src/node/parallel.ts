@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+
+/** The machine's cores: the default number of runs at once. */
+export function defaultJobs(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/**
+ * Run `fn` on every item with at most `jobs` running at once; results in input order.
+ * `fn` should not throw (return an error value instead); a throw rejects the whole pool.
+ */
+export async function runPool<T, R>(items: readonly T[], jobs: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, worker));
+  return results;
+}
+
+export interface ChildRun<T> {
+  /** The parsed JSON of the child's last stdout line, or null if it failed. */
+  value: T | null;
+  code: number | null;
+  /** The child's last stderr lines (for error messages). */
+  stderr: string;
+  seconds: number;
+}
+
+/**
+ * Run `node script ...args` as a child process and parse the last line of its stdout as JSON
+ * (the nnlab CLI's `--json`). Never rejects: failures come back as `value: null`.
+ */
+export function runJsonChild<T>(script: string, args: readonly string[]): Promise<ChildRun<T>> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+      if (err.length > 20000) err = err.slice(-10000);
+    });
+    const finish = (code: number | null, problem?: string) => {
+      const lines = out.trim().split('\n');
+      let value: T | null = null;
+      try {
+        value = JSON.parse(lines[lines.length - 1] ?? '') as T;
+      } catch {
+        value = null;
+      }
+      resolve({ value, code, stderr: (problem ? problem + '\n' : '') + err.trim().split('\n').slice(-5).join('\n'), seconds: (performance.now() - t0) / 1000 });
+    };
+    child.on('error', (e) => finish(null, e.message));
+    child.on('close', (code) => finish(code));
+  });
+}
