@@ -208,7 +208,8 @@ function bool(v: unknown, field: string): boolean {
   return v;
 }
 
-function validateLayer(l: unknown, field: string): LayerSpec {
+/** Check one layer description; throws a `ConfigError` naming `field` when it is wrong. */
+export function validateLayer(l: unknown, field: string): LayerSpec {
   if (!isObj(l)) throw new ConfigError(field, 'a layer object', l);
   const type = oneOf(l.type, `${field}.type`, ['dense', 'activation', 'dropout', 'conv2d', 'maxpool', 'avgpool', 'flatten'] as const);
   const act = (v: unknown) => (v === undefined ? undefined : oneOf(v, `${field}.activation`, ACTIVATIONS));

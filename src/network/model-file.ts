@@ -1,6 +1,6 @@
-import type { CostName, InitName, LayerSpec } from '../core/config.js';
+import { COSTS, INITS, validateLayer, type CostName, type InitName, type LayerSpec } from '../core/config.js';
 import { crc32 } from '../core/crc32.js';
-import { NnlabError } from '../core/errors.js';
+import { ConfigError, NnlabError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { costByName } from '../costs/index.js';
 import type { Kernels } from '../kernels/kernels.js';
@@ -104,7 +104,21 @@ export function decodeModel(bytes: Uint8Array, kernels: Kernels, file: string): 
   const { header, weightsStart } = decodeModelHeader(bytes, file);
   const wbytes = bytes.slice(weightsStart, weightsStart + header.weightsBytes);
   if (crc32(wbytes) !== header.weightsCrc32) throw new NnlabError(`${file}: corrupt network file: the weights' checksum does not match`);
-  const net = new Network({ inputShape: header.inputShape, layers: header.layers, cost: costByName(header.cost), init: header.init, kernels, rng: new Rng(0) });
+  let net: Network;
+  try {
+    // The header is not covered by the checksum: check what it names before building from it.
+    if (!Array.isArray(header.inputShape) || header.inputShape.length === 0 || !header.inputShape.every((d) => Number.isInteger(d) && d > 0))
+      throw new ConfigError('inputShape', 'a list of positive integers', header.inputShape);
+    if (!Array.isArray(header.layers) || header.layers.length === 0) throw new ConfigError('layers', 'a non-empty list of layers', header.layers);
+    const layers = header.layers.map((l, i) => validateLayer(l, `layers[${i}]`));
+    if (!COSTS.includes(header.cost)) throw new ConfigError('cost', `one of ${COSTS.join(', ')}`, header.cost);
+    if (!INITS.includes(header.init)) throw new ConfigError('init', `one of ${INITS.join(', ')}`, header.init);
+    if (!Array.isArray(header.params)) throw new ConfigError('params', 'a list of parameter entries', header.params);
+    net = new Network({ inputShape: header.inputShape, layers, cost: costByName(header.cost), init: header.init, kernels, rng: new Rng(0) });
+  } catch (e) {
+    if (e instanceof NnlabError) throw new NnlabError(`${file}: not a valid nnlab network file: header ${e.message}`);
+    throw e;
+  }
   const weights = new Float32Array(wbytes.buffer, 0, header.weightsBytes / 4);
   const params = net.params();
   if (params.length !== header.params.length)
