@@ -2,7 +2,10 @@
 import { NnlabError } from '../core/errors.js';
 import { ensembleCommand } from './commands/ensemble.js';
 import { compareCommand } from './commands/compare.js';
+import { augmentCommand } from './commands/augment.js';
 import { evalCommand } from './commands/eval.js';
+import { figureCommand } from './commands/figure.js';
+import { expandCommand } from './commands/expand.js';
 import { presetsCommand } from './commands/presets.js';
 import { reproduceCommand } from './commands/reproduce.js';
 import { serveCommand } from './commands/serve.js';
@@ -15,8 +18,11 @@ const COMMANDS: Record<string, Command> = {
   train: { run: trainCommand, help: 'train a network (nnlab train --help)' },
   eval: { run: evalCommand, help: 'score a saved network on the test set' },
   ensemble: { run: ensembleCommand, help: 'plurality vote and mean output of saved networks on the test set' },
+  augment: { run: augmentCommand, help: 'see the distortions of --augment: nnlab augment --preview writes a PNG grid' },
+  expand: { run: expandCommand, help: "write an expanded training set as IDX files (--shifts: the book's 250,000 images)" },
   presets: { run: presetsCommand, help: "list the book's experiments, one a line" },
   compare: { run: compareCommand, help: 'train runs differing in named settings, in parallel, and compare them in one report' },
+  figure: { run: figureCommand, help: "reproduce a chapter-3 figure as a comparison report (nnlab figure --list)" },
   reproduce: { run: reproduceCommand, help: "run a book experiment with several seeds and compare with the book's figure" },
   serve: { run: serveCommand, help: 'the browser lab: train in a web page and watch the curves (nnlab serve --port N)' },
 };

@@ -2,6 +2,7 @@
 export * from './augmentation.js';
 export * from './elastic.js';
 export * from './epochs.js';
+export * from './expand.js';
 export * from './pipeline.js';
 export * from './rotate.js';
 export * from './scale.js';
