@@ -26,6 +26,8 @@ export interface ChartSpec {
   series: ChartSeries[];
   /** Logarithmic y axis (for learning rates spanning decades). */
   logY?: boolean;
+  /** Logarithmic x axis (e.g. training-set sizes). */
+  logX?: boolean;
 }
 
 /** A colour-blind-friendly palette (Okabe–Ito, then Tableau), cycled. */

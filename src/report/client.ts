@@ -23,8 +23,8 @@ export const CLIENT_JS = String.raw`
         label: s.label,
         stroke: s.color,
         width: spec.kind === 'bars' ? 1 : 2,
-        spanGaps: false,
-        points: { show: spec.x.length <= 40 && spec.kind !== 'bars' },
+        spanGaps: true,
+        points: { show: spec.x.length <= 40 && spec.kind !== 'bars', size: 6 },
         value: function (u, v) { return v == null ? '–' : (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : +v.toPrecision(5)); }
       };
       if (s.dash) mean.dash = s.dash;
@@ -51,8 +51,9 @@ export const CLIENT_JS = String.raw`
       height: spec.kind === 'bars' ? 220 : 300,
       series: series,
       bands: bands,
-      scales: { x: { time: false }, y: spec.logY ? { distr: 3 } : {} },
+      scales: { x: spec.logX ? { time: false, distr: 3 } : { time: false }, y: spec.logY ? { distr: 3 } : {} },
       axes: [{ label: spec.xLabel }, { label: spec.yLabel, size: 64 }],
+      pxAlign: 0,
       legend: { live: true },
       cursor: { drag: { x: true, y: false } }
     };

@@ -33,6 +33,11 @@ export interface ComparisonInput {
   groups: ComparedGroup[];
   /** Which per-epoch curves to overlay, one chart each. */
   metrics: SeriesField[];
+  /**
+   * A chart of final accuracy against a numeric setting, one x per group (e.g. B13: accuracy
+   * against training-set size).
+   */
+  versus?: { xLabel: string; x: number[]; logX?: boolean };
   /** A table to show instead of the default summary (e.g. a sweep's ranking). */
   table?: { columns: string[]; rows: string[][] };
 }
@@ -49,18 +54,47 @@ function stats(vs: (number | null)[]): { mean: number | null; lo: number | null;
  * (with two or more seeds) the band from the lowest to the highest. Accuracies in percent.
  */
 export function overlayChart(groups: readonly ComparedGroup[], field: SeriesField): ChartSpec | null {
-  const maxEpochs = Math.max(0, ...groups.flatMap((g) => g.runs.map((r) => r.epochs.length)));
   const acc = field.endsWith('Accuracy');
-  const x = Array.from({ length: maxEpochs }, (_, i) => i + 1);
+  // x: every epoch at which some run has a value (sparse with monitor.interval > 1).
+  const xs = new Set<number>();
+  for (const g of groups) for (const r of g.runs) for (const e of r.epochs) if (e[field] !== null) xs.add(e.epoch);
+  const x = [...xs].sort((a, b) => a - b);
   const series = groups.flatMap((g, gi) => {
     const runs = g.runs.filter((r) => r.epochs.length > 0);
-    const per = x.map((_, i) => stats(runs.map((r) => { const v = r.epochs[i]?.[field]; return v === undefined || v === null ? null : acc ? 100 * v : v; })));
+    const byEpoch = runs.map((r) => new Map(r.epochs.map((e) => [e.epoch, e[field]] as const)));
+    const per = x.map((ep) => stats(byEpoch.map((m) => { const v = m.get(ep); return v === undefined || v === null ? null : acc ? 100 * v : v; })));
     if (per.every((p) => p.mean === null)) return [];
     const s = { label: g.label, color: colorAt(gi), values: per.map((p) => round(p.mean, 6)) };
     return runs.length > 1 ? [{ ...s, lo: per.map((p) => round(p.lo, 6)), hi: per.map((p) => round(p.hi, 6)) }] : [s];
   });
   if (series.length === 0) return null;
   return { id: field, title: SERIES_LABELS[field], xLabel: 'epoch', yLabel: acc ? 'accuracy (%)' : field === 'learningRate' ? 'η' : 'cost', kind: 'line', x, series, ...(field === 'learningRate' ? { logY: true } : {}) };
+}
+
+/** Last non-null value of a field in a run. */
+function lastValue(r: ComparedRun, f: SeriesField): number | null {
+  for (let i = r.epochs.length - 1; i >= 0; i--) {
+    const v = r.epochs[i]![f];
+    if (v !== null) return v;
+  }
+  return null;
+}
+
+/**
+ * Final accuracy (validation, else test) against a numeric setting of each group, e.g. the
+ * training-set size: mean across seeds with the spread as a band.
+ */
+export function versusChart(groups: readonly ComparedGroup[], v: { xLabel: string; x: number[]; logX?: boolean }): ChartSpec | null {
+  const order = v.x.map((x, i) => ({ x, g: groups[i] })).filter((p): p is { x: number; g: ComparedGroup } => p.g !== undefined).sort((a, b) => a.x - b.x);
+  const series = (['validationAccuracy', 'testAccuracy'] as const).flatMap((field, si) => {
+    const per = order.map(({ g }) => stats(g.runs.map((r) => { const a = lastValue(r, field); return a === null ? null : 100 * a; })));
+    if (per.every((p) => p.mean === null)) return [];
+    const many = order.some(({ g }) => g.runs.length > 1);
+    const s = { label: `final ${SERIES_LABELS[field]}`, color: colorAt(si), values: per.map((p) => round(p.mean, 6)) };
+    return many ? [{ ...s, lo: per.map((p) => round(p.lo, 6)), hi: per.map((p) => round(p.hi, 6)) }] : [s];
+  });
+  if (series.length === 0) return null;
+  return { id: 'versus', title: `Accuracy against ${v.xLabel}`, xLabel: v.xLabel, yLabel: 'accuracy (%)', kind: 'line', x: order.map((p) => p.x), series, ...(v.logX ? { logX: true } : {}) };
 }
 
 const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(2)}`);
@@ -114,7 +148,7 @@ export function textTable(t: { columns: string[]; rows: string[][] }): string {
  * mean curve with its spread across seeds, the summary table, and links to each run's report.
  */
 export function comparisonReportHtml(c: ComparisonInput, assets: ReportAssets): string {
-  const charts = c.metrics.map((m) => overlayChart(c.groups, m)).filter((x): x is ChartSpec => x !== null);
+  const charts = [...(c.versus ? [versusChart(c.groups, c.versus)] : []), ...c.metrics.map((m) => overlayChart(c.groups, m))].filter((x): x is ChartSpec => x !== null);
   const table = c.table ?? summaryTable(c.groups);
   const seeds = Math.max(0, ...c.groups.map((g) => g.runs.length));
   const body = `

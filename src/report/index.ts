@@ -6,5 +6,5 @@ export { toBase64, fromBase64 } from './base64.js';
 export { textChart, type TextChartOptions } from './text-chart.js';
 export { endOfRunChart } from './summary.js';
 export { runReportHtml, runCharts, confusionTable, seriesOf } from './run-report.js';
-export { comparisonReportHtml, overlayChart, summaryTable, textTable, meanSd, type ComparisonInput, type ComparedGroup, type ComparedRun } from './compare-report.js';
+export { comparisonReportHtml, overlayChart, versusChart, summaryTable, textTable, meanSd, type ComparisonInput, type ComparedGroup, type ComparedRun } from './compare-report.js';
 export { escapeHtml, type ReportAssets } from './html.js';

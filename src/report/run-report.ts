@@ -19,7 +19,9 @@ export function seriesOf(epochs: readonly EpochRecord[], field: SeriesField): (n
   });
 }
 
-function setChart(id: string, title: string, yLabel: string, epochs: readonly EpochRecord[], fields: { field: SeriesField; set: keyof typeof SET_COLORS }[], note?: string): ChartSpec | null {
+function setChart(id: string, title: string, yLabel: string, all: readonly EpochRecord[], fields: { field: SeriesField; set: keyof typeof SET_COLORS }[], note?: string): ChartSpec | null {
+  // Only the epochs with a value (with monitor.interval > 1 most epochs have none).
+  const epochs = all.filter((e) => fields.some(({ field }) => e[field] !== null));
   const series: ChartSeries[] = [];
   for (const { field, set } of fields) {
     const values = seriesOf(epochs, field);
