@@ -2,11 +2,11 @@ import type { ScheduleConfig } from '../core/config.js';
 
 /**
  * A learning-rate schedule. `rate` is η for the coming epoch; `endEpoch` is told whether
- * validation accuracy improved and answers whether training should stop.
+ * validation accuracy improved (null: not measured this epoch) and answers whether training should stop.
  */
 export interface Schedule {
   rate(): number;
-  endEpoch(epoch: number, improved: boolean): { stop: boolean; reason?: string };
+  endEpoch(epoch: number, improved: boolean | null): { stop: boolean; reason?: string };
 }
 
 export function scheduleFor(c: ScheduleConfig, eta0: number): Schedule {
@@ -33,7 +33,7 @@ export function scheduleFor(c: ScheduleConfig, eta0: number): Schedule {
         rate: () => eta,
         endEpoch(_epoch, improved) {
           sinceBest = improved ? 0 : sinceBest + 1;
-          if (sinceBest < c.patience) return { stop: false };
+          if (improved === null || sinceBest < c.patience) return { stop: false }; // act only on measured epochs
           sinceBest = 0;
           eta *= c.factor;
           if (eta <= (eta0 / c.minFactor) * (1 + 1e-9))

@@ -196,8 +196,9 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
       best = snapshot(params);
     }
     await L.onEpoch?.(rec);
-    const sched = schedule.endEpoch(epoch, improved);
-    if (early.update(improved)) {
+    const measured = rec.validationAccuracy === null ? null : improved; // null: not measured this epoch
+    const sched = schedule.endEpoch(epoch, measured);
+    if (early.update(measured)) {
       stopReason = `early stopping: no improvement in validation accuracy for ${config.earlyStopping.patience} epochs`;
       break;
     }
