@@ -68,6 +68,8 @@ export interface RunAllOptions {
   seeds: number;
   jobs: number;
   quiet: boolean;
+  /** Leave test accuracy out of the progress lines (a sweep chooses on validation only). */
+  hideTest?: boolean;
 }
 
 /**
@@ -102,7 +104,7 @@ export async function runAll(o: RunAllOptions): Promise<ComparedGroup[]> {
       const p = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(2)}%`);
       process.stderr.write(
         `[${done}/${tasks.length}] ${t.v.label || 'run'} seed ${t.seed}: ` +
-          (r ? `best validation ${p(r.bestValidationAccuracy)}, test ${p(r.testAccuracy)}, ${r.epochs.length} epochs, ${child.seconds.toFixed(1)} s` : `FAILED: ${run.error}`) +
+          (r ? `best validation ${p(r.bestValidationAccuracy)}${o.hideTest ? '' : `, test ${p(r.testAccuracy)}`}, ${r.epochs.length} epochs, ${child.seconds.toFixed(1)} s` : `FAILED: ${run.error}`) +
           '\n',
       );
     }

@@ -5,6 +5,7 @@ import { compareCommand } from './commands/compare.js';
 import { augmentCommand } from './commands/augment.js';
 import { evalCommand } from './commands/eval.js';
 import { figureCommand } from './commands/figure.js';
+import { sweepCommand } from './commands/sweep.js';
 import { expandCommand } from './commands/expand.js';
 import { presetsCommand } from './commands/presets.js';
 import { reproduceCommand } from './commands/reproduce.js';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   expand: { run: expandCommand, help: "write an expanded training set as IDX files (--shifts: the book's 250,000 images)" },
   presets: { run: presetsCommand, help: "list the book's experiments, one a line" },
   compare: { run: compareCommand, help: 'train runs differing in named settings, in parallel, and compare them in one report' },
+  sweep: { run: sweepCommand, help: 'grid or random search over η, λ, μ, mini-batch size and widths, ranked on validation accuracy' },
   figure: { run: figureCommand, help: "reproduce a chapter-3 figure as a comparison report (nnlab figure --list)" },
   reproduce: { run: reproduceCommand, help: "run a book experiment with several seeds and compare with the book's figure" },
   serve: { run: serveCommand, help: 'the browser lab: train in a web page and watch the curves (nnlab serve --port N)' },

@@ -139,7 +139,9 @@ export function summaryTable(groups: readonly ComparedGroup[]): { columns: strin
 /** A table as aligned plain text, for stdout. */
 export function textTable(t: { columns: string[]; rows: string[][] }): string {
   const w = t.columns.map((c, i) => Math.max(c.length, ...t.rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ').trimEnd();
+  // Text columns (most cells not numbers) left-aligned, number columns right-aligned.
+  const left = t.columns.map((_, i) => t.rows.filter((r) => Number.isNaN(parseFloat(r[i] ?? ''))).length * 2 > t.rows.length);
+  const line = (cells: string[]) => cells.map((c, i) => (left[i] ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ').trimEnd();
   return [line(t.columns), w.map((n) => '-'.repeat(n)).join('  '), ...t.rows.map(line)].join('\n');
 }
 
