@@ -80,6 +80,25 @@ test('encode → decode round trip: same architecture, cost, weights and outputs
   assert.equal(bytes.length - weightsStart, 4 * net.parameterCount());
 });
 
+test('decoding from a Node Buffer (as readFileSync returns) or an unaligned view gives the same weights', () => {
+  // Regression: Buffer.slice() is a view, so the weights were read from the start of the file.
+  const net = makeNet();
+  const bytes = encodeModel(net);
+  const pooled = Buffer.from(bytes); // a small Buffer sits at an offset inside Node's shared pool
+  const shifted = new Uint8Array(bytes.length + 3);
+  shifted.set(bytes, 3);
+  for (const input of [pooled, readBack(bytes), shifted.subarray(3)]) {
+    const { network } = decodeModel(input, K, 'net.bin');
+    net.params().forEach((p, i) => assert.deepEqual(network.params()[i]!.value, p.value, p.name));
+  }
+});
+
+function readBack(bytes: Uint8Array): Buffer {
+  const f = join(root, 'read-back.nnlab');
+  writeFileAtomic(f, bytes);
+  return readFileSync(f);
+}
+
 test('wrong magic is refused', () => {
   const bytes = encodeModel(makeNet());
   bytes[0] = 'X'.charCodeAt(0);
@@ -173,7 +192,10 @@ test('writeFileAtomic writes the whole file and leaves no temporary file', () =>
 
 test('writeFileAtomic into a missing folder throws and creates nothing', () => {
   const missing = join(root, 'no-such-folder');
-  assert.throws(() => writeFileAtomic(join(missing, 'net.bin'), 'x'), /ENOENT/);
+  assert.throws(
+    () => writeFileAtomic(join(missing, 'net.bin'), 'x'),
+    (e: unknown) => e instanceof NnlabError && e.message === `${join(missing, 'net.bin')}: cannot write: ENOENT (the folder does not exist)`,
+  );
   assert.ok(!existsSync(missing));
 });
 
@@ -183,7 +205,7 @@ test('writeFileAtomic that fails at the rename removes its temporary file and ke
   const target = join(d, 'target');
   mkdirSync(target); // a directory where the file should go: the rename fails
   writeFileAtomic(join(target, 'inside'), 'keep me'); // a non-empty directory
-  assert.throws(() => writeFileAtomic(target, encodeModel(makeNet())));
+  assert.throws(() => writeFileAtomic(target, encodeModel(makeNet())), (e: unknown) => e instanceof NnlabError && e.message.startsWith(`${target}: cannot write: E`));
   assert.deepEqual(readdirSync(d), ['target'], 'no partial or temporary file is left beside the target');
   assert.equal(readFileSync(join(target, 'inside'), 'utf8'), 'keep me');
 });

@@ -102,7 +102,8 @@ export function decodeModelHeader(bytes: Uint8Array, file: string): { header: Mo
 /** Rebuild a network from a file's bytes, checking version, checksum and every parameter's shape. */
 export function decodeModel(bytes: Uint8Array, kernels: Kernels, file: string): { network: Network; header: ModelHeader } {
   const { header, weightsStart } = decodeModelHeader(bytes, file);
-  const wbytes = bytes.slice(weightsStart, weightsStart + header.weightsBytes);
+  // A copy at offset 0 of its own buffer: `bytes` may be a Node Buffer, whose slice() is a view.
+  const wbytes = new Uint8Array(bytes.subarray(weightsStart, weightsStart + header.weightsBytes));
   if (crc32(wbytes) !== header.weightsCrc32) throw new NnlabError(`${file}: corrupt network file: the weights' checksum does not match`);
   let net: Network;
   try {

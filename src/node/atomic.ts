@@ -1,8 +1,10 @@
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { NnlabError } from '../core/errors.js';
 
 /**
  * Write a file atomically: write a temporary file beside it, flush it, then rename it over the
  * target. A crash or a full disk never leaves a half-written file under the target's name.
+ * A file-system error becomes an `NnlabError` naming the target and the error code.
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
@@ -23,6 +25,8 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     } catch {
       /* already gone */
     }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code) throw new NnlabError(`${path}: cannot write: ${code}${code === 'ENOENT' ? ' (the folder does not exist)' : ''}`);
     throw e;
   }
 }

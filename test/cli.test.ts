@@ -1,0 +1,205 @@
+/**
+ * The built command line, run as a user runs it (`node dist/src/cli/main.js ...`), in a scratch
+ * folder. Training runs are tiny (500 images, 1 epoch).
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PRESETS } from '../src/train/presets.js';
+import { decodeModel } from '../src/network/model-file.js';
+import { referenceKernels } from '../src/kernels/reference.js';
+import { l2 } from '../src/regularizers/index.js';
+
+const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const cwd = mkdtempSync(join(tmpdir(), 'nnlab-cli-'));
+after(() => rmSync(cwd, { recursive: true, force: true }));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function nnlab(...args: string[]): Run {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+  if (r.error) throw r.error;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A tiny training run's flags. */
+const TINY = ['--train-size', '500', '--validation-size', '1000', '--epochs', '1', '--layers', '784,20,10', '--quiet', '--no-run-folder'];
+
+/** Exit non-zero with exactly one line on stderr, matching `pattern`, and no stack trace. */
+function failsCleanly(r: Run, pattern: RegExp, code?: number): void {
+  assert.notEqual(r.code, 0, `expected failure, got exit 0; stdout: ${r.stdout}`);
+  if (code !== undefined) assert.equal(r.code, code);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
+  assert.ok(lines[0]!.startsWith('nnlab: '), lines[0]);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at |Error:/, 'no stack trace');
+}
+
+function lastJson(stdout: string): any {
+  const lines = stdout.trimEnd().split('\n');
+  return JSON.parse(lines[lines.length - 1]!);
+}
+
+test('nnlab --help lists the commands; nnlab train --help lists every flag', () => {
+  const top = nnlab('--help');
+  assert.equal(top.code, 0);
+  for (const c of ['train', 'eval', 'presets']) assert.match(top.stdout, new RegExp(`^  ${c} `, 'm'));
+  const r = nnlab('train', '--help');
+  assert.equal(r.code, 0);
+  assert.equal(r.stderr, '');
+  const flags = [
+    'preset', 'config', 'data', 'train-size', 'validation-size', 'layers', 'arch', 'activation', 'output', 'dropout', 'dropout-mask', 'cost', 'init',
+    'epochs', 'batch-size', 'learning-rate', 'eta', 'lambda', 'l1', 'max-norm', 'optimizer', 'momentum', 'beta1', 'beta2', 'rho', 'epsilon',
+    'schedule', 'step-every', 'step-factor', 'plateau-patience', 'plateau-factor', 'min-factor', 'early-stopping', 'monitor', 'seed', 'save', 'json', 'help',
+  ];
+  for (const f of flags) assert.match(r.stdout, new RegExp(`--${f}\\b`), `--help lists --${f}`);
+  assert.equal(nnlab('eval', '--help').code, 0);
+  assert.match(nnlab('eval', '--help').stdout, /--model FILE/);
+});
+
+test('bad flags and bad values exit non-zero with one clear line', () => {
+  failsCleanly(nnlab('train', '--epochz', '3'), /unknown flag --epochz for 'nnlab train'/);
+  failsCleanly(nnlab('train', '--epochs', 'three'), /--epochs: expected an integer, got "three"/);
+  failsCleanly(nnlab('train', '--eta', '0.1x'), /--eta: expected a number, got "0.1x"/);
+  failsCleanly(nnlab('train', '--batch-size'), /--batch-size needs a value/);
+  failsCleanly(nnlab('train', '--epochs', '0'), /config field 'epochs': expected an integer >= 1, got 0/);
+  failsCleanly(nnlab('train', '--eta', '-1'), /config field 'learningRate': expected a number > 0, got -1/);
+  failsCleanly(nnlab('train', '--cost', 'hinge'), /--cost: expected one of quadratic, cross-entropy, log-likelihood, got "hinge"/);
+  failsCleanly(nnlab('train', '--optimizer', 'lbfgs'), /--optimizer: expected one of sgd/);
+  failsCleanly(nnlab('train', '--dropout', '1.5'), /--dropout: expected a probability in \[0, 1\), got 1.5/);
+  failsCleanly(nnlab('train', '--arch', 'dense ten'), /network\.layers.*'ten'/);
+  failsCleanly(nnlab('train', '--monitor', 'train-loss'), /--monitor: unknown monitor "train-loss"/);
+  failsCleanly(nnlab('train', '--json=maybe'), /--json: expected true or false, got "maybe"/);
+  failsCleanly(nnlab('eval'), /nnlab eval needs --model FILE/);
+  const unknown = nnlab('frobnicate');
+  assert.notEqual(unknown.code, 0);
+  assert.match(unknown.stderr, /^nnlab: unknown command "frobnicate"/);
+});
+
+test('an unknown preset, a bad --config file, a missing --data folder are refused clearly', () => {
+  failsCleanly(nnlab('train', '--preset', 'b99'), /unknown preset "b99"; known presets: a1, /);
+  writeFileSync(join(cwd, 'broken.json'), '{"epochs": 2, }');
+  failsCleanly(nnlab('train', '--config', 'broken.json'), /broken\.json: not valid JSON/);
+  writeFileSync(join(cwd, 'wrong.json'), JSON.stringify({ epochs: 2, batchsize: 10 }));
+  failsCleanly(nnlab('train', '--config', 'wrong.json'), /config field 'batchsize': expected a known field/);
+  failsCleanly(nnlab('train', '--config', 'nope.json'), /nope\.json: cannot read config file: ENOENT/);
+  failsCleanly(nnlab('train', '--data', join(cwd, 'no-such-folder')), /no-such-folder: no such data folder/);
+  failsCleanly(nnlab('eval', '--model', 'missing.nnlab'), /missing\.nnlab: cannot read network file: ENOENT/);
+});
+
+test('--layers whose sizes do not fit the data are refused', () => {
+  failsCleanly(nnlab('train', '--layers', '100,30,10', '--train-size', '500', '--no-run-folder'), /--layers: the first size is the input layer, 100, but the data has 784 inputs per example/);
+  failsCleanly(nnlab('train', '--layers', '784,30,5', '--train-size', '500', '--no-run-folder'), /a last layer with 10 outputs \(the data has 10 classes\).*5 outputs/);
+  failsCleanly(nnlab('train', '--layers', '784'), /--layers: expected at least two positive integers/);
+});
+
+test('nnlab presets lists the presets one a line with their REFERENCE row', () => {
+  const r = nnlab('presets');
+  assert.equal(r.code, 0);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.equal(lines.length, PRESETS.length);
+  PRESETS.forEach((p, i) => {
+    const cols = lines[i]!.trim().split(/\s+/);
+    assert.equal(cols[0], p.name);
+    assert.equal(cols[1], p.row);
+  });
+  assert.ok(lines.some((l) => /^b6\s+B6\s/.test(l)));
+});
+
+test('train --json: the last stdout line describes the run; --save then eval --model reproduces the test accuracy', () => {
+  const r = nnlab('train', ...TINY, '--json', '--save', 'tiny.nnlab', '--seed', '3');
+  assert.equal(r.code, 0, r.stderr);
+  const j = lastJson(r.stdout);
+  for (const k of ['config', 'testAccuracy', 'testCost', 'bestValidationAccuracy', 'bestEpoch', 'seconds', 'epochs']) assert.ok(k in j, `--json has ${k}`);
+  assert.equal(j.config.seed, 3);
+  assert.equal(j.config.data.trainSize, 500);
+  assert.deepEqual(j.config.network.layers, [{ type: 'dense', units: 20, activation: 'sigmoid' }, { type: 'dense', units: 10, activation: 'sigmoid' }]);
+  assert.ok(j.testAccuracy > 0.5 && j.testAccuracy <= 1, `test accuracy is a fraction: ${j.testAccuracy}`);
+  assert.ok(Number.isFinite(j.testCost));
+  assert.equal(j.bestEpoch, 1);
+  assert.ok(j.bestValidationAccuracy > 0.5 && j.bestValidationAccuracy <= 1);
+  assert.ok(j.seconds > 0);
+  assert.equal(j.epochs.length, 1);
+  const e = j.epochs[0];
+  for (const k of ['epoch', 'seconds', 'learningRate', 'trainCost', 'trainAccuracy', 'validationCost', 'validationAccuracy']) assert.ok(k in e, `epoch record has ${k}`);
+  assert.equal(e.epoch, 1);
+  assert.equal(e.learningRate, 0.5);
+  assert.equal(e.trainCost, null, 'a monitor that is off gives null');
+  assert.equal(e.trainAccuracy, null);
+  assert.ok(e.validationAccuracy > 0.5 && e.validationAccuracy <= 1);
+  assert.ok(Number.isFinite(e.validationCost));
+  assert.match(r.stderr, /saved tiny\.nnlab/);
+
+  const ev = nnlab('eval', '--model', 'tiny.nnlab', '--json');
+  assert.equal(ev.code, 0, ev.stderr);
+  const ej = lastJson(ev.stdout);
+  assert.equal(ej.testAccuracy, j.testAccuracy, 'eval reproduces the test accuracy of the saved (best) weights');
+  assert.equal(ej.count, 10000);
+  // the run's test cost adds the L2 penalty (λ/2n) Σ w² (λ = 5, n = 500) to eval's C₀
+  const saved = decodeModel(readFileSync(join(cwd, 'tiny.nnlab')), referenceKernels, 'tiny.nnlab').network;
+  const penalty = l2(5).penalty(saved.params(), 500);
+  assert.ok(Math.abs(ej.testCost + penalty - j.testCost) < 1e-6 * j.testCost, `test cost ${ej.testCost} + penalty ${penalty} vs the run's ${j.testCost}`);
+  const plain = nnlab('eval', '--model', 'tiny.nnlab');
+  assert.match(plain.stdout, new RegExp(`test accuracy ${(100 * j.testAccuracy).toFixed(2)} %`));
+
+  // all monitors on: every field is a number
+  const all = lastJson(nnlab('train', ...TINY, '--json', '--monitor', 'all').stdout);
+  for (const v of Object.values(all.epochs[0])) assert.equal(typeof v, 'number');
+});
+
+test('a corrupted or truncated network file is refused with a clear message', () => {
+  const r = nnlab('train', ...TINY, '--save', 'good.nnlab');
+  assert.equal(r.code, 0, r.stderr);
+  const bytes = readFileSync(join(cwd, 'good.nnlab'));
+  const flipped = Buffer.from(bytes);
+  flipped[flipped.length - 5]! ^= 0x40;
+  writeFileSync(join(cwd, 'flipped.nnlab'), flipped);
+  failsCleanly(nnlab('eval', '--model', 'flipped.nnlab'), /flipped\.nnlab: corrupt network file: the weights' checksum does not match/);
+  writeFileSync(join(cwd, 'cut.nnlab'), bytes.subarray(0, bytes.length - 1000));
+  failsCleanly(nnlab('eval', '--model', 'cut.nnlab'), /cut\.nnlab: not a valid nnlab network file: .*truncated/);
+  writeFileSync(join(cwd, 'text.nnlab'), 'hello, I am not a network');
+  failsCleanly(nnlab('eval', '--model', 'text.nnlab'), /text\.nnlab: not a valid nnlab network file: wrong magic/);
+  // --save into a missing folder fails cleanly and leaves nothing behind
+  const bad = nnlab('train', ...TINY, '--save', join('no-such-dir', 'x.nnlab'));
+  assert.notEqual(bad.code, 0);
+  assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
+  assert.ok(!readdirSync(cwd).some((f) => f.includes('.tmp')), 'no temporary file left');
+});
+
+test('--config FILE with flags overriding it', () => {
+  writeFileSync(
+    join(cwd, 'run.json'),
+    JSON.stringify({ epochs: 1, learningRate: 0.1, batchSize: 20, cost: 'log-likelihood', network: { layers: 'dense 15 tanh, softmax 10' }, data: { trainSize: 500, validationSize: 1000 } }),
+  );
+  const r = nnlab('train', '--config', 'run.json', '--eta', '0.2', '--seed', '5', '--json', '--quiet', '--no-run-folder');
+  assert.equal(r.code, 0, r.stderr);
+  const c = lastJson(r.stdout).config;
+  assert.equal(c.learningRate, 0.2, 'the flag overrides the file');
+  assert.equal(c.batchSize, 20, 'the file overrides the defaults');
+  assert.equal(c.cost, 'log-likelihood');
+  assert.equal(c.seed, 5);
+  assert.deepEqual(c.network.layers, [{ type: 'dense', units: 15, activation: 'tanh' }, { type: 'dense', units: 10, activation: 'softmax' }]);
+});
+
+test('divergence stops the run with a message naming the epoch and the learning rate, exit code 3', () => {
+  // A linear output with the quadratic cost and η = 5 blows up within the first epoch.
+  const r = nnlab('train', ...TINY, '--output', 'identity', '--cost', 'quadratic', '--eta', '5', '--epochs', '3', '--json');
+  assert.equal(r.code, 3, r.stderr);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /^nnlab: training diverged in epoch 1, mini-batch \d+ of 50: the cost became (NaN|Infinity)/);
+  assert.match(lines[0]!, /learning rate \(η = 5\) is probably too high/);
+  const j = lastJson(r.stdout);
+  assert.match(j.diverged, /diverged in epoch 1/);
+  assert.equal(j.epochs.length, 0);
+  assert.ok(Number.isFinite(j.testAccuracy), 'the last good weights are kept and scored');
+});
