@@ -93,6 +93,7 @@ test('an unknown preset, a bad --config file, a missing --data folder are refuse
   failsCleanly(nnlab('train', '--config', 'wrong.json'), /config field 'batchsize': expected a known field/);
   failsCleanly(nnlab('train', '--config', 'nope.json'), /nope\.json: cannot read config file: ENOENT/);
   failsCleanly(nnlab('train', '--data', join(cwd, 'no-such-folder')), /no-such-folder: no such data folder/);
+  failsCleanly(nnlab('train', '--train-size', '60000'), /train size 60000 is larger than the 50000 training examples left after 10000 validation examples/);
   failsCleanly(nnlab('eval', '--model', 'missing.nnlab'), /missing\.nnlab: cannot read network file: ENOENT/);
 });
 
