@@ -204,3 +204,17 @@ test('divergence stops the run with a message naming the epoch and the learning 
   assert.equal(j.epochs.length, 0);
   assert.ok(Number.isFinite(j.testAccuracy), 'the last good weights are kept and scored');
 });
+
+test('weights that blow up in an epoch\'s last mini-batch are caught at the end of that epoch', () => {
+  // One mini-batch per epoch: its cost is computed before the update, so only a check of the
+  // weights after the epoch sees that the update made them NaN/infinite.
+  const r = nnlab('train', '--train-size', '10', '--batch-size', '10', '--validation-size', '100', '--epochs', '4', '--layers', '784,10',
+    '--output', 'identity', '--cost', 'quadratic', '--eta', '1e20', '--monitor', 'all', '--json', '--quiet', '--no-run-folder', '--save', 'blown.nnlab');
+  assert.equal(r.code, 3, r.stderr);
+  const j = lastJson(r.stdout);
+  assert.match(j.diverged, /diverged in epoch 2/);
+  assert.equal(j.epochs.length, 1);
+  for (const e of j.epochs) for (const [k, v] of Object.entries(e)) assert.equal(typeof v, 'number', `epoch ${e.epoch} ${k} is ${v}: a NaN cost was recorded as an epoch`);
+  const saved = decodeModel(readFileSync(join(cwd, 'blown.nnlab')), referenceKernels, 'blown.nnlab').network;
+  for (const p of saved.params()) assert.ok(p.value.every(Number.isFinite), `saved ${p.name} holds NaN or infinite weights`);
+});

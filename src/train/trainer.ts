@@ -81,6 +81,16 @@ function snapshot(params: readonly Param[]): Float32Array[] {
 function restore(params: readonly Param[], saved: Float32Array[]): void {
   params.forEach((p, i) => p.value.set(saved[i]!));
 }
+function allFinite(a: Float32Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (!Number.isFinite(a[i]!)) return false;
+  return true;
+}
+function divergedMessage(epoch: number, what: string, eta: number): string {
+  return (
+    `training diverged in epoch ${epoch}, ${what}. The learning rate (η = ${eta}) is probably too high; try a smaller --learning-rate. ` +
+    `The last good weights (${epoch === 1 ? 'the initial ones' : `end of epoch ${epoch - 1}`}) are kept.`
+  );
+}
 
 /** Build the network a config describes, for inputs of `inputShape`. */
 export function buildNetwork(config: RunConfig, inputShape: readonly number[], classes: number, kernels: Kernels, rng: Rng): Network {
@@ -154,9 +164,7 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
       const c = net.cost.value(out, y, count, classes);
       if (!Number.isFinite(c)) {
         restore(params, lastGood);
-        diverged =
-          `training diverged in epoch ${epoch}, mini-batch ${b + 1} of ${batches}: the cost became ${c}. ` +
-          `The learning rate (η = ${eta}) is probably too high; try a smaller --learning-rate. The last good weights (end of epoch ${epoch - 1}) are kept.`;
+        diverged = divergedMessage(epoch, `mini-batch ${b + 1} of ${batches}: the cost became ${c}`, eta);
         break;
       }
       costSum += c;
@@ -166,6 +174,11 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
       optimizer.step(params, eta);
       for (const r of regularizers) r.project?.(params);
       L.onBatch?.(epoch, b + 1, batches, costSum / seen);
+    }
+    // The last mini-batch's update is not seen by any cost: check the weights it left.
+    if (!diverged && !params.every((p) => allFinite(p.value, p.size))) {
+      restore(params, lastGood);
+      diverged = divergedMessage(epoch, 'the weights became NaN or infinite', eta);
     }
     if (diverged) break;
     const seconds = (performance.now() - te) / 1000;
