@@ -5,12 +5,16 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PRESETS } from '../src/train/presets.js';
-import { decodeModel } from '../src/network/model-file.js';
+import { decodeModel, encodeModel } from '../src/network/model-file.js';
+import { Network } from '../src/network/network.js';
+import { costByName } from '../src/costs/index.js';
+import { Rng } from '../src/core/rng.js';
+import { encodeIdx } from '../src/data/idx.js';
 import { referenceKernels } from '../src/kernels/reference.js';
 import { l2 } from '../src/regularizers/index.js';
 
@@ -101,6 +105,28 @@ test('--layers whose sizes do not fit the data are refused', () => {
   failsCleanly(nnlab('train', '--layers', '100,30,10', '--train-size', '500', '--no-run-folder'), /--layers: the first size is the input layer, 100, but the data has 784 inputs per example/);
   failsCleanly(nnlab('train', '--layers', '784,30,5', '--train-size', '500', '--no-run-folder'), /a last layer with 10 outputs \(the data has 10 classes\).*5 outputs/);
   failsCleanly(nnlab('train', '--layers', '784'), /--layers: expected at least two positive integers/);
+});
+
+test('eval --data: data of another shape or with more classes than the network has outputs is refused', () => {
+  const net = new Network({ inputShape: [1, 28, 28], layers: [{ type: 'dense', units: 10, activation: 'softmax' }], cost: costByName('log-likelihood'), init: 'default', kernels: referenceKernels, rng: new Rng(1) });
+  writeFileSync(join(cwd, 'fresh.nnlab'), encodeModel(net));
+  const folder = (name: string, side: number, trainLabels: number[], testLabels: number[]) => {
+    const d = join(cwd, name);
+    mkdirSync(d);
+    const img = (n: number) => encodeIdx([n, side, side], new Uint8Array(n * side * side).fill(7));
+    writeFileSync(join(d, 'train-images-idx3-ubyte'), img(trainLabels.length));
+    writeFileSync(join(d, 'train-labels-idx1-ubyte'), encodeIdx([trainLabels.length], Uint8Array.from(trainLabels)));
+    writeFileSync(join(d, 't10k-images-idx3-ubyte'), img(testLabels.length));
+    writeFileSync(join(d, 't10k-labels-idx1-ubyte'), encodeIdx([testLabels.length], Uint8Array.from(testLabels)));
+    return d;
+  };
+  const twelve = folder('twelve-classes', 28, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [11, 3, 10]);
+  failsCleanly(nnlab('eval', '--model', 'fresh.nnlab', '--data', twelve), /fresh\.nnlab: the network has 10 outputs, the data in .*twelve-classes has 12 classes/);
+  const small = folder('small-images', 8, [0, 1, 2], [1, 2]);
+  failsCleanly(nnlab('eval', '--model', 'fresh.nnlab', '--data', small), /the network takes inputs of shape 1x28x28, the test data has 1x8x8/);
+  const ok = nnlab('eval', '--model', 'fresh.nnlab', '--data', folder('three-classes', 28, [0, 1, 2, 0], [2, 1]), '--json');
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(lastJson(ok.stdout).count, 2);
 });
 
 test('nnlab presets lists the presets one a line with their REFERENCE row', () => {

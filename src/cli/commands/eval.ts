@@ -35,6 +35,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const data = loadSplits({ source: String(values.data ?? 'mnist'), trainSize: null, validationSize: 0, augment: '' });
   if (data.test.shape.join('x') !== header.inputShape.join('x'))
     throw new NnlabError(`${values.model}: the network takes inputs of shape ${header.inputShape.join('x')}, the test data has ${data.test.shape.join('x')}`);
+  if (data.classes > header.classes)
+    throw new NnlabError(`${values.model}: the network has ${header.classes} outputs, the data in ${values.data} has ${data.classes} classes`);
   const ev = new Evaluator(network, header.classes).evaluate(data.test);
   if (values.json) process.stdout.write(JSON.stringify({ model: values.model, testAccuracy: ev.accuracy, testCost: ev.cost, correct: ev.correct, count: ev.count }) + '\n');
   else process.stdout.write(`test accuracy ${(100 * ev.accuracy).toFixed(2)} % (${ev.correct} / ${ev.count}), test cost ${ev.cost.toFixed(4)}\n`);
