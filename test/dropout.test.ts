@@ -9,6 +9,9 @@ import { Rng } from '../src/core/rng.js';
 import { Dropout, type LayerContext } from '../src/layers/index.js';
 import { Network } from '../src/network/network.js';
 import { costByName } from '../src/costs/index.js';
+import { resolveConfig } from '../src/train/resolve.js';
+import { buildNetwork } from '../src/train/trainer.js';
+import { parseArchitecture } from '../src/network/arch.js';
 
 function dropout(size: number, rate: number, perBatch: boolean, seed: number, capacity: number): Dropout {
   const ctx: LayerContext = { kernels: K, rng: new Rng(seed), init: 'default', index: 0 };
@@ -141,4 +144,16 @@ test('the book\'s "halve the outgoing weights": a network\'s test output equals 
   }
   const tol = (5 * 0.5 * maxRow) / Math.sqrt(rounds);
   for (let i = 0; i < 6; i++) assert.ok(Math.abs(sum[i]! / rounds - testOut[i]!) < tol, `output ${i}: training mean ${sum[i]! / rounds}, test ${testOut[i]} (tolerance ${tol})`);
+});
+
+test('the config\'s dropoutMask reaches the dropout layers (per example by default, per batch on request)', () => {
+  for (const [mask, perBatch] of [['example', false], ['batch', true]] as const) {
+    const config = resolveConfig({ network: { layers: parseArchitecture('dense 20 relu, dropout 0.5, softmax 10'), init: 'he' }, regularization: { dropoutMask: mask } });
+    const net = buildNetwork(config, [784], 10, K, new Rng(1));
+    const drops = net.layers.filter((l): l is Dropout => l instanceof Dropout);
+    assert.equal(drops.length, 1);
+    assert.equal(drops[0]!.perBatch, perBatch, mask);
+    assert.equal(drops[0]!.rate, 0.5);
+  }
+  assert.equal(resolveConfig({}).regularization.dropoutMask, 'example');
 });
