@@ -15,6 +15,7 @@ import { Network } from '../src/network/network.js';
 import { costByName } from '../src/costs/index.js';
 import { Rng } from '../src/core/rng.js';
 import { encodeIdx } from '../src/data/idx.js';
+import { progressListener } from '../src/cli/progress.js';
 import { referenceKernels } from '../src/kernels/reference.js';
 import { l2 } from '../src/regularizers/index.js';
 
@@ -243,4 +244,32 @@ test('weights that blow up in an epoch\'s last mini-batch are caught at the end 
   for (const e of j.epochs) for (const [k, v] of Object.entries(e)) assert.equal(typeof v, 'number', `epoch ${e.epoch} ${k} is ${v}: a NaN cost was recorded as an epoch`);
   const saved = decodeModel(readFileSync(join(cwd, 'blown.nnlab')), referenceKernels, 'blown.nnlab').network;
   for (const p of saved.params()) assert.ok(p.value.every(Number.isFinite), `saved ${p.name} holds NaN or infinite weights`);
+});
+
+test('progress: one plain line per epoch on stderr when it is not a terminal, results on stdout', () => {
+  const r = nnlab('train', '--train-size', '500', '--validation-size', '1000', '--epochs', '2', '--layers', '784,20,10', '--no-run-folder');
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 2, r.stderr);
+  assert.match(lines[0]!, /^epoch 1\/2 .*eta 0\.5 .*validation \d+\.\d+ \d+\.\d+%/);
+  assert.match(lines[1]!, /^epoch 2\/2 /);
+  assert.doesNotMatch(r.stderr, /\r/, 'no carriage returns off a terminal');
+  assert.match(r.stdout, /^test accuracy \d+\.\d+ %/m);
+  assert.doesNotMatch(r.stdout, /^epoch /m);
+});
+
+test('progress: on a terminal, a bar redrawn within the epoch, then the epoch line', () => {
+  const out: string[] = [];
+  const l = progressListener({ write: (s: string) => out.push(s), isTTY: true, columns: 100 }, 3);
+  for (let b = 1; b <= 5; b++) l.onBatch!(1, b, 5, 0.5);
+  void l.onEpoch!({ epoch: 1, seconds: 1.5, learningRate: 0.1, trainCost: null, trainAccuracy: null, validationCost: 0.25, validationAccuracy: 0.9, testCost: null, testAccuracy: null });
+  assert.ok(out.length >= 2);
+  assert.match(out[0]!, /^\r\x1b\[2Kepoch 1\/3 \[#+\.*\] 20%/);
+  assert.match(out[out.length - 2]!, /\[#{30}\] 100%/, 'the last batch always redraws');
+  assert.match(out[out.length - 1]!, /^\r\x1b\[2Kepoch 1\/3 .*validation 0\.2500 90\.00%\n$/);
+  const quiet: string[] = [];
+  const q = progressListener({ write: (s: string) => quiet.push(s), isTTY: true }, 3, true);
+  q.onBatch!(1, 1, 5, 0.5);
+  void q.onEpoch!({ epoch: 1, seconds: 1, learningRate: 0.1, trainCost: null, trainAccuracy: null, validationCost: null, validationAccuracy: null, testCost: null, testAccuracy: null });
+  assert.deepEqual(quiet, [], '--quiet writes nothing');
 });
