@@ -1,3 +1,5 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { writeFileAtomic } from '../../node/atomic.js';
 import { loadSplits } from '../../node/data.js';
 import { workerAugmentation } from '../../node/augment-source.js';
@@ -52,6 +54,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const { config, expectedInputSize } = configFromFlags(values);
+  if (values.save !== undefined) {
+    // Refuse a --save path that cannot be written before training, not after it.
+    const dir = dirname(String(values.save));
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new NnlabError(`--save ${values.save}: the folder ${dir} does not exist`);
+  }
   const data = loadSplits(config.data);
   const inputSize = sizeOf(data.train.shape);
   if (expectedInputSize !== undefined && expectedInputSize !== inputSize)
