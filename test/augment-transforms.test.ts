@@ -194,6 +194,19 @@ test('elastic field: smoothed uniform noise, scaled by α; larger σ gives a smo
   };
   assert.ok(Math.abs(rms(4, 68) / rms(4, 34) - 2) < 1e-5, 'linear in α');
   assert.ok(rms(8, 34) < rms(4, 34) && rms(4, 34) < rms(1, 34), 'smaller for larger σ');
+  // uniform(−1, 1) has variance 1/3; a normalized 2-D Gaussian keeps Σk² = 1/(4πσ²) of it
+  const m = new WarpMap(d);
+  const el = new Elastic(1, 4, d);
+  const r = new Rng(2);
+  let ss = 0;
+  let n = 0;
+  for (let t = 0; t < 200; t++) {
+    m.reset();
+    el.draw(r, m);
+    for (let y = 12; y < 16; y++) for (let x = 12; x < 16; x++) (ss += m.fieldX[y * 28 + x]! ** 2), n++;
+  }
+  const theory = Math.sqrt(1 / 3 / (4 * Math.PI * 16));
+  assert.ok(Math.abs(Math.sqrt(ss / n) / theory - 1) < 0.1, `field std ${Math.sqrt(ss / n)} vs ${theory}`);
   const k = gaussianKernel(4, 16);
   assert.ok(Math.abs(k.reduce((a, b) => a + b, 0) - 1) < 1e-12);
   assert.equal(k[16], Math.max(...k));
