@@ -28,7 +28,6 @@ export class Elastic implements Augmentation {
   private readonly padY: Float32Array;
   /** After the horizontal pass: (h + 2·radius) rows of w, the top and bottom rows 0. */
   private readonly tmp: Float32Array;
-  private readonly acc: Float32Array;
 
   constructor(readonly alpha: number, readonly sigma: number, readonly dims: ImageDims, readonly probability = 1) {
     if (!(sigma > 0)) throw new RangeError(`elastic: σ must be > 0, got ${sigma}`);
@@ -38,7 +37,6 @@ export class Elastic implements Augmentation {
     this.padX = new Float32Array((h + 2 * r) * (w + 2 * r));
     this.padY = new Float32Array((h + 2 * r) * (w + 2 * r));
     this.tmp = new Float32Array((h + 2 * r) * w);
-    this.acc = new Float32Array(w);
   }
 
   draw(rng: Rng, map: WarpMap): void {
@@ -64,37 +62,35 @@ export class Elastic implements Augmentation {
 
   /**
    * out (+)= α · (G ∗ field): the separable Gaussian, rows then columns, over the zero-padded field
-   * (so no bounds checks in the inner loops).
+   * (no bounds checks in the inner loops), folding the symmetric kernel: k₀·f(c) + Σⱼ kⱼ·(f(c−j) + f(c+j)).
    */
   private smooth(pad: Float32Array, out: Float32Array, add: boolean): void {
     const { h, w } = this.dims;
     const r = this.radius;
     const W = w + 2 * r;
-    const taps = 2 * r + 1;
     const k = this.kernel;
+    const k0 = k[r]!;
     const t = this.tmp;
-    const acc = this.acc;
     for (let y = 0; y < h; y++) {
-      const src = (y + r) * W;
+      const src = (y + r) * W + r;
       const dst = (y + r) * w;
       for (let x = 0; x < w; x++) {
-        let s = 0;
-        const base = src + x;
-        for (let j = 0; j < taps; j++) s += k[j]! * pad[base + j]!;
+        const c = src + x;
+        let s = k0 * pad[c]!;
+        for (let j = 1; j <= r; j++) s += k[r + j]! * (pad[c - j]! + pad[c + j]!);
         t[dst + x] = s;
       }
     }
     const alpha = this.alpha;
     for (let y = 0; y < h; y++) {
-      acc.fill(0);
-      for (let j = 0; j < taps; j++) {
-        const kj = k[j]!;
-        const src = (y + j) * w;
-        for (let x = 0; x < w; x++) acc[x] = acc[x]! + kj * t[src + x]!;
-      }
+      const c0 = (y + r) * w;
       const row = y * w;
-      if (add) for (let x = 0; x < w; x++) out[row + x] = out[row + x]! + alpha * acc[x]!;
-      else for (let x = 0; x < w; x++) out[row + x] = alpha * acc[x]!;
+      for (let x = 0; x < w; x++) {
+        const c = c0 + x;
+        let s = k0 * t[c]!;
+        for (let j = 1; j <= r; j++) s += k[r + j]! * (t[c - j * w]! + t[c + j * w]!);
+        out[row + x] = add ? out[row + x]! + alpha * s : alpha * s;
+      }
     }
   }
 
