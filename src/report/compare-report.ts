@@ -140,7 +140,7 @@ export function summaryTable(groups: readonly ComparedGroup[]): { columns: strin
 export function textTable(t: { columns: string[]; rows: string[][] }): string {
   const w = t.columns.map((c, i) => Math.max(c.length, ...t.rows.map((r) => (r[i] ?? '').length)));
   // Text columns (most cells not numbers) left-aligned, number columns right-aligned.
-  const left = t.columns.map((_, i) => t.rows.filter((r) => Number.isNaN(parseFloat(r[i] ?? ''))).length * 2 > t.rows.length);
+  const left = t.columns.map((_, i) => i === 0 || t.rows.filter((r) => r[i] !== 'n/a' && Number.isNaN(parseFloat(r[i] ?? ''))).length * 2 > t.rows.length);
   const line = (cells: string[]) => cells.map((c, i) => (left[i] ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ').trimEnd();
   return [line(t.columns), w.map((n) => '-'.repeat(n)).join('  '), ...t.rows.map(line)].join('\n');
 }
