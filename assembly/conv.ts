@@ -1,0 +1,207 @@
+// Convolution helpers (im2col / col2im, layout changes, per-channel bias and sums) and pooling.
+// Same contracts as src/kernels/kernels.ts; pointers are byte addresses, offsets in floats.
+import { loadPartial, storePartial } from './vmath';
+
+/** dst[0..n) += src[0..n), four lanes at a time. */
+// @ts-ignore: decorator
+@inline function addInto(dst: usize, src: usize, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2;
+  for (let o: usize = 0; o < e; o += 16) v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  if (t) storePartial(dst + e, f32x4.add(loadPartial(dst + e, t), loadPartial(src + e, t)), t);
+}
+
+/** The columns [lo, hi) of an output row whose input column ox·stride + kx − padX lies inside [0, w). */
+// @ts-ignore: decorator
+@inline function validLo(kx: i32, padX: i32, stride: i32): i32 {
+  const need = padX - kx; // ox·stride >= need
+  return need <= 0 ? 0 : (need + stride - 1) / stride;
+}
+// @ts-ignore: decorator
+@inline function validHi(kx: i32, padX: i32, stride: i32, w: i32, ow: i32): i32 {
+  const lim = w - kx + padX; // ox·stride < lim
+  if (lim <= 0) return 0;
+  return min(ow, (lim + stride - 1) / stride);
+}
+
+export function im2col(x: usize, xOff: i32, count: i32, c: i32, h: i32, w: i32, k: i32, stride: i32, padY: i32, padX: i32, oh: i32, ow: i32, col: usize): void {
+  const plane = oh * ow;
+  const cols = count * plane;
+  const xb = x + (<usize>xOff << 2);
+  for (let ci = 0; ci < c; ci++)
+    for (let ky = 0; ky < k; ky++)
+      for (let kx = 0; kx < k; kx++) {
+        const row = col + ((<usize>((ci * k + ky) * k + kx) * <usize>cols) << 2);
+        const lo = min(validLo(kx, padX, stride), ow);
+        const hi = max(validHi(kx, padX, stride, w, ow), lo);
+        for (let e = 0; e < count; e++) {
+          const src = xb + (<usize>((e * c + ci) * h * w) << 2);
+          const dst = row + (<usize>(e * plane) << 2);
+          for (let oy = 0; oy < oh; oy++) {
+            const iy = oy * stride + ky - padY;
+            const d = dst + (<usize>(oy * ow) << 2);
+            if (iy < 0 || iy >= h) {
+              memory.fill(d, 0, <usize>ow << 2);
+              continue;
+            }
+            const s = src + (<usize>(iy * w) << 2);
+            if (lo > 0) memory.fill(d, 0, <usize>lo << 2);
+            if (stride == 1) {
+              if (hi > lo) memory.copy(d + (<usize>lo << 2), s + (<usize>(lo + kx - padX) << 2), <usize>(hi - lo) << 2);
+            } else {
+              for (let ox = lo; ox < hi; ox++) store<f32>(d + (<usize>ox << 2), load<f32>(s + (<usize>(ox * stride + kx - padX) << 2)));
+            }
+            if (hi < ow) memory.fill(d + (<usize>hi << 2), 0, <usize>(ow - hi) << 2);
+          }
+        }
+      }
+}
+
+export function col2im(col: usize, count: i32, c: i32, h: i32, w: i32, k: i32, stride: i32, padY: i32, padX: i32, oh: i32, ow: i32, dx: usize, dxOff: i32): void {
+  const plane = oh * ow;
+  const cols = count * plane;
+  const db = dx + (<usize>dxOff << 2);
+  memory.fill(db, 0, <usize>(count * c * h * w) << 2);
+  for (let ci = 0; ci < c; ci++)
+    for (let ky = 0; ky < k; ky++)
+      for (let kx = 0; kx < k; kx++) {
+        const row = col + ((<usize>((ci * k + ky) * k + kx) * <usize>cols) << 2);
+        const lo = validLo(kx, padX, stride), hi = validHi(kx, padX, stride, w, ow);
+        if (hi <= lo) continue;
+        for (let e = 0; e < count; e++) {
+          const dst = db + (<usize>((e * c + ci) * h * w) << 2);
+          const src = row + (<usize>(e * plane) << 2);
+          for (let oy = 0; oy < oh; oy++) {
+            const iy = oy * stride + ky - padY;
+            if (iy < 0 || iy >= h) continue;
+            const d = dst + (<usize>(iy * w) << 2);
+            const s = src + (<usize>(oy * ow) << 2);
+            if (stride == 1) {
+              addInto(d + (<usize>(lo + kx - padX) << 2), s + (<usize>lo << 2), hi - lo);
+            } else {
+              for (let ox = lo; ox < hi; ox++) {
+                const p = d + (<usize>(ox * stride + kx - padX) << 2);
+                store<f32>(p, load<f32>(p) + load<f32>(s + (<usize>ox << 2)));
+              }
+            }
+          }
+        }
+      }
+}
+
+export function channelsToBatch(src: usize, count: i32, channels: i32, plane: i32, dst: usize, dstOff: i32): void {
+  const bytes = <usize>plane << 2;
+  const db = dst + (<usize>dstOff << 2);
+  for (let ch = 0; ch < channels; ch++)
+    for (let e = 0; e < count; e++)
+      memory.copy(db + <usize>(e * channels + ch) * bytes, src + <usize>(ch * count + e) * bytes, bytes);
+}
+
+export function batchToChannels(src: usize, srcOff: i32, count: i32, channels: i32, plane: i32, dst: usize): void {
+  const bytes = <usize>plane << 2;
+  const sb = src + (<usize>srcOff << 2);
+  for (let ch = 0; ch < channels; ch++)
+    for (let e = 0; e < count; e++)
+      memory.copy(dst + <usize>(ch * count + e) * bytes, sb + <usize>(e * channels + ch) * bytes, bytes);
+}
+
+export function addChannelBias(x: usize, bias: usize, rows: i32, channels: i32, plane: i32): void {
+  const p4 = plane & ~3, t = plane - p4, e = <usize>p4 << 2;
+  for (let r = 0; r < rows; r++)
+    for (let ch = 0; ch < channels; ch++) {
+      const o = x + ((<usize>((r * channels + ch) * plane)) << 2);
+      const b = v128.load32_splat(bias + (<usize>ch << 2));
+      for (let q: usize = 0; q < e; q += 16) v128.store(o + q, f32x4.add(v128.load(o + q), b));
+      if (t) storePartial(o + e, f32x4.add(loadPartial(o + e, t), b), t);
+    }
+}
+
+export function channelSums(x: usize, rows: i32, channels: i32, plane: i32, out: usize, accumulate: bool): void {
+  if (!accumulate) memory.fill(out, 0, <usize>channels << 2);
+  const p4 = plane & ~3, t = plane - p4, e = <usize>p4 << 2;
+  for (let r = 0; r < rows; r++)
+    for (let ch = 0; ch < channels; ch++) {
+      const o = x + ((<usize>((r * channels + ch) * plane)) << 2);
+      let s = f32x4.splat(0);
+      for (let q: usize = 0; q < e; q += 16) s = f32x4.add(s, v128.load(o + q));
+      if (t) s = f32x4.add(s, loadPartial(o + e, t));
+      const h = f32x4.add(s, v128.shuffle<f32>(s, s, 2, 3, 0, 1));
+      const po = out + (<usize>ch << 2);
+      store<f32>(po, load<f32>(po) + (f32x4.extract_lane(h, 0) + f32x4.extract_lane(h, 1)));
+    }
+}
+
+export function maxpoolForward(x: usize, planes: i32, h: i32, w: i32, size: i32, stride: i32, oh: i32, ow: i32, y: usize, arg: usize): void {
+  for (let pl = 0; pl < planes; pl++) {
+    const xi = x + (<usize>(pl * h * w) << 2);
+    const yo = <usize>(pl * oh * ow) << 2;
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        let best: f32 = -Infinity;
+        let at = 0;
+        for (let dy = 0; dy < size; dy++) {
+          const r = (oy * stride + dy) * w + ox * stride;
+          for (let dx = 0; dx < size; dx++) {
+            const v = load<f32>(xi + (<usize>(r + dx) << 2));
+            if (v > best) {
+              best = v;
+              at = r + dx;
+            }
+          }
+        }
+        const o = yo + (<usize>(oy * ow + ox) << 2);
+        store<f32>(y + o, best);
+        store<f32>(arg + o, <f32>at);
+      }
+  }
+}
+
+export function maxpoolBackward(dy: usize, arg: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, dx: usize): void {
+  const hw = h * w, ohw = oh * ow;
+  memory.fill(dx, 0, <usize>(planes * hw) << 2);
+  for (let pl = 0; pl < planes; pl++) {
+    const dxp = dx + (<usize>(pl * hw) << 2);
+    const base = <usize>(pl * ohw) << 2;
+    for (let o = 0; o < ohw; o++) {
+      const off = base + (<usize>o << 2);
+      const p = dxp + (<usize>(<i32>load<f32>(arg + off)) << 2);
+      store<f32>(p, load<f32>(p) + load<f32>(dy + off));
+    }
+  }
+}
+
+export function avgpoolForward(x: usize, planes: i32, h: i32, w: i32, size: i32, stride: i32, oh: i32, ow: i32, y: usize): void {
+  const inv: f32 = <f32>1 / <f32>(size * size);
+  for (let pl = 0; pl < planes; pl++) {
+    const xi = x + (<usize>(pl * h * w) << 2);
+    const yo = y + (<usize>(pl * oh * ow) << 2);
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        let s: f32 = 0;
+        for (let dy = 0; dy < size; dy++) {
+          const r = xi + (<usize>((oy * stride + dy) * w + ox * stride) << 2);
+          for (let dx = 0; dx < size; dx++) s += load<f32>(r + (<usize>dx << 2));
+        }
+        store<f32>(yo + (<usize>(oy * ow + ox) << 2), s * inv);
+      }
+  }
+}
+
+export function avgpoolBackward(dy: usize, planes: i32, h: i32, w: i32, size: i32, stride: i32, oh: i32, ow: i32, dx: usize): void {
+  const inv: f32 = <f32>1 / <f32>(size * size);
+  memory.fill(dx, 0, <usize>(planes * h * w) << 2);
+  for (let pl = 0; pl < planes; pl++) {
+    const xi = dx + (<usize>(pl * h * w) << 2);
+    const yo = dy + (<usize>(pl * oh * ow) << 2);
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        const g = load<f32>(yo + (<usize>(oy * ow + ox) << 2)) * inv;
+        for (let ddy = 0; ddy < size; ddy++) {
+          const r = xi + (<usize>((oy * stride + ddy) * w + ox * stride) << 2);
+          for (let ddx = 0; ddx < size; ddx++) {
+            const p = r + (<usize>ddx << 2);
+            store<f32>(p, load<f32>(p) + g);
+          }
+        }
+      }
+  }
+}

@@ -1,0 +1,282 @@
+// Element-wise kernels, rows/columns, neurons, softmax, regularizer gradients and optimizer
+// steps, four lanes at a time. Tails (n not a multiple of 4) run through the same vector code on
+// a partially loaded vector, so every element gets the same operations wherever it sits.
+import { expv, sigmoidv, tanhv, loadPartial, storePartial } from './vmath';
+
+// ---- rows and columns ------------------------------------------------------------------------
+
+/** x[r, j] += bias[j]. */
+export function addRowVector(x: usize, bias: usize, rows: i32, cols: i32): void {
+  const c4 = cols & ~3, t = cols - c4, e = <usize>c4 << 2, rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * rowBytes;
+    for (let o: usize = 0; o < e; o += 16) v128.store(xr + o, f32x4.add(v128.load(xr + o), v128.load(bias + o)));
+    if (t) storePartial(xr + e, f32x4.add(loadPartial(xr + e, t), loadPartial(bias + e, t)), t);
+  }
+}
+
+/** out[j] (+)= scale · Σ_r x[r, j], summed over r in order. */
+export function columnSums(x: usize, rows: i32, cols: i32, out: usize, scale: f32, accumulate: bool): void {
+  const c4 = cols & ~3, t = cols - c4, rowBytes = <usize>cols << 2;
+  const sv = f32x4.splat(scale);
+  for (let j = 0; j < c4; j += 4) {
+    const o = <usize>j << 2;
+    let s = accumulate ? v128.load(out + o) : f32x4.splat(0);
+    for (let r = 0; r < rows; r++) s = f32x4.add(s, f32x4.mul(sv, v128.load(x + <usize>r * rowBytes + o)));
+    v128.store(out + o, s);
+  }
+  if (t) {
+    const o = <usize>c4 << 2;
+    let s = accumulate ? loadPartial(out + o, t) : f32x4.splat(0);
+    for (let r = 0; r < rows; r++) s = f32x4.add(s, f32x4.mul(sv, loadPartial(x + <usize>r * rowBytes + o, t)));
+    storePartial(out + o, s, t);
+  }
+}
+
+// ---- neurons -----------------------------------------------------------------------------------
+
+export function sigmoid(z: usize, a: usize, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2;
+  for (let o: usize = 0; o < e; o += 16) v128.store(a + o, sigmoidv(v128.load(z + o)));
+  if (t) storePartial(a + e, sigmoidv(loadPartial(z + e, t)), t);
+}
+
+/** dz = da ⊙ a (1 − a). */
+// @ts-ignore: decorator
+@inline function sigmoidBack(a: v128, da: v128): v128 {
+  return f32x4.mul(f32x4.mul(da, a), f32x4.sub(f32x4.splat(1), a));
+}
+export function sigmoidBackward(a: usize, da: usize, dz: usize, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2;
+  for (let o: usize = 0; o < e; o += 16) v128.store(dz + o, sigmoidBack(v128.load(a + o), v128.load(da + o)));
+  if (t) storePartial(dz + e, sigmoidBack(loadPartial(a + e, t), loadPartial(da + e, t)), t);
+}
+
+export function tanh(z: usize, a: usize, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2;
+  for (let o: usize = 0; o < e; o += 16) v128.store(a + o, tanhv(v128.load(z + o)));
+  if (t) storePartial(a + e, tanhv(loadPartial(z + e, t)), t);
+}
+
+/** dz = da ⊙ (1 − a²). */
+// @ts-ignore: decorator
+@inline function tanhBack(a: v128, da: v128): v128 {
+  return f32x4.mul(da, f32x4.sub(f32x4.splat(1), f32x4.mul(a, a)));
+}
+export function tanhBackward(a: usize, da: usize, dz: usize, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2;
+  for (let o: usize = 0; o < e; o += 16) v128.store(dz + o, tanhBack(v128.load(a + o), v128.load(da + o)));
+  if (t) storePartial(dz + e, tanhBack(loadPartial(a + e, t), loadPartial(da + e, t)), t);
+}
+
+/** max(0, z) with NaN and −0 mapped to 0, as `z > 0 ? z : 0`. */
+// @ts-ignore: decorator
+@inline function reluv(z: v128): v128 {
+  return f32x4.pmax(f32x4.splat(0), z);
+}
+export function relu(z: usize, a: usize, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2;
+  for (let o: usize = 0; o < e; o += 16) v128.store(a + o, reluv(v128.load(z + o)));
+  if (t) storePartial(a + e, reluv(loadPartial(z + e, t)), t);
+}
+
+/** dz = z > 0 ? da : 0. */
+// @ts-ignore: decorator
+@inline function reluBack(z: v128, da: v128): v128 {
+  return v128.and(f32x4.gt(z, f32x4.splat(0)), da);
+}
+export function reluBackward(z: usize, da: usize, dz: usize, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2;
+  for (let o: usize = 0; o < e; o += 16) v128.store(dz + o, reluBack(v128.load(z + o), v128.load(da + o)));
+  if (t) storePartial(dz + e, reluBack(loadPartial(z + e, t), loadPartial(da + e, t)), t);
+}
+
+/** Row-wise softmax, shifted by the row maximum. */
+export function softmaxRows(z: usize, a: usize, rows: i32, cols: i32): void {
+  if (cols <= 0) return;
+  const c4 = cols & ~3, t = cols - c4, e = <usize>c4 << 2, rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const zr = z + <usize>r * rowBytes, ar = a + <usize>r * rowBytes;
+    let mx: f32 = load<f32>(zr);
+    for (let j = 1; j < cols; j++) mx = max(mx, load<f32>(zr + (<usize>j << 2)));
+    const mv = f32x4.splat(mx);
+    let sv = f32x4.splat(0);
+    for (let o: usize = 0; o < e; o += 16) {
+      const ev = expv(f32x4.sub(v128.load(zr + o), mv));
+      v128.store(ar + o, ev);
+      sv = f32x4.add(sv, ev);
+    }
+    let tail = f32x4.splat(0);
+    if (t) {
+      tail = expv(f32x4.sub(loadPartial(zr + e, t), mv));
+      if (t < 4) tail = v128.and(tail, t == 1 ? i32x4(-1, 0, 0, 0) : t == 2 ? i32x4(-1, -1, 0, 0) : i32x4(-1, -1, -1, 0));
+      storePartial(ar + e, tail, t);
+    }
+    sv = f32x4.add(sv, tail);
+    const s = f32x4.add(sv, v128.shuffle<f32>(sv, sv, 2, 3, 0, 1));
+    const inv = f32x4.splat(<f32>1 / (f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1)));
+    for (let o: usize = 0; o < e; o += 16) v128.store(ar + o, f32x4.mul(v128.load(ar + o), inv));
+    if (t) storePartial(ar + e, f32x4.mul(tail, inv), t);
+  }
+}
+
+/** dz_j = a_j (da_j − Σ_k da_k a_k), row by row. */
+export function softmaxBackwardRows(a: usize, da: usize, dz: usize, rows: i32, cols: i32): void {
+  const c4 = cols & ~3, t = cols - c4, e = <usize>c4 << 2, rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const off = <usize>r * rowBytes;
+    const ar = a + off, dar = da + off, dzr = dz + off;
+    let dv = f32x4.splat(0);
+    for (let o: usize = 0; o < e; o += 16) dv = f32x4.add(dv, f32x4.mul(v128.load(dar + o), v128.load(ar + o)));
+    if (t) dv = f32x4.add(dv, f32x4.mul(loadPartial(dar + e, t), loadPartial(ar + e, t)));
+    const s = f32x4.add(dv, v128.shuffle<f32>(dv, dv, 2, 3, 0, 1));
+    const dot = f32x4.splat(f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1));
+    for (let o: usize = 0; o < e; o += 16) v128.store(dzr + o, f32x4.mul(v128.load(ar + o), f32x4.sub(v128.load(dar + o), dot)));
+    if (t) storePartial(dzr + e, f32x4.mul(loadPartial(ar + e, t), f32x4.sub(loadPartial(dar + e, t), dot)), t);
+  }
+}
+
+// ---- element-wise ------------------------------------------------------------------------------
+
+export function mul(x: usize, y: usize, out: usize, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2;
+  for (let o: usize = 0; o < e; o += 16) v128.store(out + o, f32x4.mul(v128.load(x + o), v128.load(y + o)));
+  if (t) storePartial(out + e, f32x4.mul(loadPartial(x + e, t), loadPartial(y + e, t)), t);
+}
+
+export function sub(x: usize, y: usize, out: usize, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2;
+  for (let o: usize = 0; o < e; o += 16) v128.store(out + o, f32x4.sub(v128.load(x + o), v128.load(y + o)));
+  if (t) storePartial(out + e, f32x4.sub(loadPartial(x + e, t), loadPartial(y + e, t)), t);
+}
+
+/** y += alpha · x. */
+export function axpy(alpha: f32, x: usize, y: usize, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2, av = f32x4.splat(alpha);
+  for (let o: usize = 0; o < e; o += 16) v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(av, v128.load(x + o))));
+  if (t) storePartial(y + e, f32x4.add(loadPartial(y + e, t), f32x4.mul(av, loadPartial(x + e, t))), t);
+}
+
+/** x *= alpha. */
+export function scale(x: usize, alpha: f32, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2, av = f32x4.splat(alpha);
+  for (let o: usize = 0; o < e; o += 16) v128.store(x + o, f32x4.mul(v128.load(x + o), av));
+  if (t) storePartial(x + e, f32x4.mul(loadPartial(x + e, t), av), t);
+}
+
+// ---- regularizer gradients and optimizer steps ---------------------------------------------------
+
+/** g += c · w. */
+export function addL2Grad(w: usize, g: usize, c: f32, n: i32): void {
+  axpy(c, w, g, n);
+}
+
+/** sgn(w) ∈ {−1, 0, 1} (NaN → 0). */
+// @ts-ignore: decorator
+@inline function signv(w: v128): v128 {
+  const one = f32x4.splat(1), zero = f32x4.splat(0);
+  return f32x4.sub(v128.and(f32x4.gt(w, zero), one), v128.and(f32x4.lt(w, zero), one));
+}
+/** g += c · sgn(w). */
+export function addL1Grad(w: usize, g: usize, c: f32, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2, cv = f32x4.splat(c);
+  for (let o: usize = 0; o < e; o += 16) v128.store(g + o, f32x4.add(v128.load(g + o), f32x4.mul(cv, signv(v128.load(w + o)))));
+  if (t) storePartial(g + e, f32x4.add(loadPartial(g + e, t), f32x4.mul(cv, signv(loadPartial(w + e, t)))), t);
+}
+
+/** w −= η g. */
+export function sgdStep(w: usize, g: usize, eta: f32, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2, ev = f32x4.splat(eta);
+  for (let o: usize = 0; o < e; o += 16) v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.mul(ev, v128.load(g + o))));
+  if (t) storePartial(w + e, f32x4.sub(loadPartial(w + e, t), f32x4.mul(ev, loadPartial(g + e, t))), t);
+}
+
+/** v = μ v − η g;  w += v. */
+export function momentumStep(w: usize, v: usize, g: usize, eta: f32, mu: f32, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2, ev = f32x4.splat(eta), mv = f32x4.splat(mu);
+  for (let o: usize = 0; o < e; o += 16) {
+    const vi = f32x4.sub(f32x4.mul(mv, v128.load(v + o)), f32x4.mul(ev, v128.load(g + o)));
+    v128.store(v + o, vi);
+    v128.store(w + o, f32x4.add(v128.load(w + o), vi));
+  }
+  if (t) {
+    const vi = f32x4.sub(f32x4.mul(mv, loadPartial(v + e, t)), f32x4.mul(ev, loadPartial(g + e, t)));
+    storePartial(v + e, vi, t);
+    storePartial(w + e, f32x4.add(loadPartial(w + e, t), vi), t);
+  }
+}
+
+/** v = μ v − η g;  w += μ v − η g. */
+export function nesterovStep(w: usize, v: usize, g: usize, eta: f32, mu: f32, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2, ev = f32x4.splat(eta), mv = f32x4.splat(mu);
+  for (let o: usize = 0; o < e; o += 16) {
+    const eg = f32x4.mul(ev, v128.load(g + o));
+    const vi = f32x4.sub(f32x4.mul(mv, v128.load(v + o)), eg);
+    v128.store(v + o, vi);
+    v128.store(w + o, f32x4.add(v128.load(w + o), f32x4.sub(f32x4.mul(mv, vi), eg)));
+  }
+  if (t) {
+    const eg = f32x4.mul(ev, loadPartial(g + e, t));
+    const vi = f32x4.sub(f32x4.mul(mv, loadPartial(v + e, t)), eg);
+    storePartial(v + e, vi, t);
+    storePartial(w + e, f32x4.add(loadPartial(w + e, t), f32x4.sub(f32x4.mul(mv, vi), eg)), t);
+  }
+}
+
+/** G += g²;  w −= η g / (√G + ε). */
+export function adagradStep(w: usize, acc: usize, g: usize, eta: f32, eps: f32, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2, ev = f32x4.splat(eta), epv = f32x4.splat(eps);
+  for (let o: usize = 0; o < e; o += 16) {
+    const gi = v128.load(g + o);
+    const s = f32x4.add(v128.load(acc + o), f32x4.mul(gi, gi));
+    v128.store(acc + o, s);
+    v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(ev, gi), f32x4.add(f32x4.sqrt(s), epv))));
+  }
+  if (t) {
+    const gi = loadPartial(g + e, t);
+    const s = f32x4.add(loadPartial(acc + e, t), f32x4.mul(gi, gi));
+    storePartial(acc + e, s, t);
+    storePartial(w + e, f32x4.sub(loadPartial(w + e, t), f32x4.div(f32x4.mul(ev, gi), f32x4.add(f32x4.sqrt(s), epv))), t);
+  }
+}
+
+/** S = ρ S + (1 − ρ) g²;  w −= η g / (√S + ε). */
+export function rmspropStep(w: usize, acc: usize, g: usize, eta: f32, rho: f32, eps: f32, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2;
+  const ev = f32x4.splat(eta), rv = f32x4.splat(rho), r1 = f32x4.splat(<f32>1 - rho), epv = f32x4.splat(eps);
+  for (let o: usize = 0; o < e; o += 16) {
+    const gi = v128.load(g + o);
+    const s = f32x4.add(f32x4.mul(rv, v128.load(acc + o)), f32x4.mul(r1, f32x4.mul(gi, gi)));
+    v128.store(acc + o, s);
+    v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(ev, gi), f32x4.add(f32x4.sqrt(s), epv))));
+  }
+  if (t) {
+    const gi = loadPartial(g + e, t);
+    const s = f32x4.add(f32x4.mul(rv, loadPartial(acc + e, t)), f32x4.mul(r1, f32x4.mul(gi, gi)));
+    storePartial(acc + e, s, t);
+    storePartial(w + e, f32x4.sub(loadPartial(w + e, t), f32x4.div(f32x4.mul(ev, gi), f32x4.add(f32x4.sqrt(s), epv))), t);
+  }
+}
+
+/** m = β₁ m + (1 − β₁) g;  v = β₂ v + (1 − β₂) g²;  w −= ηₜ m / (√v + ε̂). */
+export function adamStep(w: usize, m: usize, v: usize, g: usize, etaT: f32, b1: f32, b2: f32, epsT: f32, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2;
+  const ev = f32x4.splat(etaT), b1v = f32x4.splat(b1), b1c = f32x4.splat(<f32>1 - b1);
+  const b2v = f32x4.splat(b2), b2c = f32x4.splat(<f32>1 - b2), epv = f32x4.splat(epsT);
+  for (let o: usize = 0; o < e; o += 16) {
+    const gi = v128.load(g + o);
+    const mi = f32x4.add(f32x4.mul(b1v, v128.load(m + o)), f32x4.mul(b1c, gi));
+    const vi = f32x4.add(f32x4.mul(b2v, v128.load(v + o)), f32x4.mul(b2c, f32x4.mul(gi, gi)));
+    v128.store(m + o, mi);
+    v128.store(v + o, vi);
+    v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(ev, mi), f32x4.add(f32x4.sqrt(vi), epv))));
+  }
+  if (t) {
+    const gi = loadPartial(g + e, t);
+    const mi = f32x4.add(f32x4.mul(b1v, loadPartial(m + e, t)), f32x4.mul(b1c, gi));
+    const vi = f32x4.add(f32x4.mul(b2v, loadPartial(v + e, t)), f32x4.mul(b2c, f32x4.mul(gi, gi)));
+    storePartial(m + e, mi, t);
+    storePartial(v + e, vi, t);
+    storePartial(w + e, f32x4.sub(loadPartial(w + e, t), f32x4.div(f32x4.mul(ev, mi), f32x4.add(f32x4.sqrt(vi), epv))), t);
+  }
+}

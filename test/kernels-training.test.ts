@@ -1,0 +1,76 @@
+/**
+ * Whole training runs on each backend give the same metrics and weights as the reference backend
+ * (within float32 tolerance), and the threaded backend gives the single-threaded wasm backend's
+ * results bit for bit. Small synthetic data, so the test is fast and needs no files.
+ */
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import type { PartialRunConfig } from '../src/core/config.js';
+import { Rng } from '../src/core/rng.js';
+import type { ExampleSet, Splits } from '../src/data/dataset.js';
+import type { Kernels } from '../src/kernels/kernels.js';
+import { createWasmKernels, referenceKernels } from '../src/kernels/index.js';
+import { parseArchitecture } from '../src/network/arch.js';
+import { createThreadedKernels, type ThreadedKernels } from '../src/node/threaded-kernels.js';
+import { resolveConfig } from '../src/train/resolve.js';
+import { train, type EpochRecord } from '../src/train/trainer.js';
+
+/** 8×8 byte images of 4 classes: a bright bar in a class-dependent quadrant, plus noise. */
+function synthetic(count: number, seed: number): ExampleSet {
+  const rng = new Rng(seed);
+  const pixels = new Uint8Array(count * 64);
+  const labels = new Uint8Array(count);
+  for (let e = 0; e < count; e++) {
+    const c = rng.int(4);
+    labels[e] = c;
+    for (let i = 0; i < 64; i++) pixels[e * 64 + i] = rng.int(60);
+    const oy = c < 2 ? 1 : 5, ox = c % 2 === 0 ? 1 : 5;
+    for (let d = 0; d < 3; d++) pixels[e * 64 + (oy + d) * 8 + ox + rng.int(2)] = 200 + rng.int(56);
+  }
+  return { pixels, labels, count, shape: [1, 8, 8] };
+}
+const data: Splits = { train: synthetic(300, 1), validation: synthetic(100, 2), test: synthetic(100, 3), classes: 4 };
+
+const monitor = { trainCost: true, trainAccuracy: true, validationCost: true, validationAccuracy: true, testCost: true, testAccuracy: true };
+const CASES: [string, PartialRunConfig][] = [
+  ['MLP sigmoid + cross-entropy + L2 (the torch benchmark setup)', { network: { layers: parseArchitecture('dense 30 sigmoid, dense 4 sigmoid') }, cost: 'cross-entropy', learningRate: 0.5, regularization: { l2: 5 } }],
+  ['MLP relu/tanh + softmax, Adam, L1', { network: { layers: parseArchitecture('dense 33 relu, dense 7 tanh, softmax 4'), init: 'he' }, cost: 'log-likelihood', learningRate: 0.01, optimizer: { type: 'adam' }, regularization: { l1: 0.1 } }],
+  ['small CNN, momentum', { network: { layers: parseArchitecture('conv 5x3x3 relu, maxpool 2, dense 9 relu, softmax 4') }, cost: 'log-likelihood', learningRate: 0.05, optimizer: { type: 'momentum' } }],
+];
+
+async function run(config: PartialRunConfig, kernels: Kernels) {
+  const c = resolveConfig(config, { epochs: 2, batchSize: 7, seed: 5, monitor, data: { trainSize: 300, validationSize: 100 } });
+  const { network, result } = await train({ config: c, data, kernels });
+  const weights = network.params().map((p) => Float32Array.from(p.value.subarray(0, p.size)));
+  return { epochs: result.epochs, weights };
+}
+const metrics = (e: EpochRecord[]) => e.map(({ seconds: _s, ...rest }) => rest);
+
+const threaded: ThreadedKernels[] = [];
+after(() => threaded.forEach((k) => k.close()));
+
+for (const [label, config] of CASES) {
+  test(`${label}: wasm and wasm-threads train like the reference`, async () => {
+    const ref = await run(config, referenceKernels);
+    const wasm = await run(config, await createWasmKernels());
+    const t = await createThreadedKernels({ threads: 2, minFlops: 0 });
+    threaded.push(t);
+    const thr = await run(config, t);
+    // threads change nothing, bit for bit
+    assert.deepStrictEqual(metrics(thr.epochs), metrics(wasm.epochs));
+    assert.deepStrictEqual(thr.weights, wasm.weights);
+    // and the wasm backend agrees with the reference within float32 tolerance
+    for (let e = 0; e < ref.epochs.length; e++) {
+      const r = ref.epochs[e]!, w = wasm.epochs[e]!;
+      for (const key of ['trainCost', 'validationCost', 'testCost'] as const)
+        assert.ok(Math.abs(w[key]! - r[key]!) <= 1e-3 * Math.abs(r[key]!), `epoch ${e + 1} ${key}: ${w[key]} vs ${r[key]}`);
+      for (const key of ['trainAccuracy', 'validationAccuracy', 'testAccuracy'] as const)
+        assert.ok(Math.abs(w[key]! - r[key]!) <= 0.011, `epoch ${e + 1} ${key}: ${w[key]} vs ${r[key]}`);
+    }
+    ref.weights.forEach((rw, i) => {
+      const ww = wasm.weights[i]!;
+      for (let j = 0; j < rw.length; j++) assert.ok(Math.abs(ww[j]! - rw[j]!) <= 1e-3 + 1e-3 * Math.abs(rw[j]!), `parameter ${i}[${j}]: ${ww[j]} vs ${rw[j]}`);
+    });
+    assert.ok(ref.epochs[1]!.validationAccuracy! > 0.5, 'the synthetic task is learned (the test is not vacuous)');
+  });
+}

@@ -1,0 +1,326 @@
+/**
+ * Every fast kernel against the reference, on random inputs of many shapes (odd and tiny ones
+ * included), for each fast backend: the WebAssembly SIMD backend on shared memory, the same on a
+ * plain memory (the browser fallback), and the threaded backend with 2 workers (with its threshold
+ * lowered so that even small products are split across threads).
+ */
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { Rng } from '../src/core/rng.js';
+import type { Kernels } from '../src/kernels/kernels.js';
+import { referenceKernels as R } from '../src/kernels/reference.js';
+import { createKernels, createWasmKernels } from '../src/kernels/index.js';
+import { createNodeKernels, createThreadedKernels, type ThreadedKernels } from '../src/node/threaded-kernels.js';
+
+const rng = new Rng(20261128);
+const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 16, 33, 129];
+
+function rand(n: number, lo = -1, hi = 1): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * rng.uniform();
+  return a;
+}
+/**
+ * Buffers for one test, carved out of one allocation of the backend (views of its memory, at
+ * float offsets that are not multiples of 4, so unaligned vector accesses are exercised too).
+ */
+const scratch = new Map<Kernels, { buf: Float32Array; off: number }>();
+function take(k: Kernels, n: number): Float32Array {
+  let s = scratch.get(k);
+  if (!s) scratch.set(k, (s = { buf: k.alloc(8 * 1024 * 1024), off: 0 }));
+  if (s.off + n + 3 > s.buf.length) s.off = 0;
+  const v = s.buf.subarray(s.off, s.off + n);
+  s.off += n + 3;
+  return v;
+}
+/** A copy of `src` in the backend's memory, followed by `extra` floats. */
+function put(k: Kernels, src: Float32Array, extra = 0): Float32Array {
+  const a = take(k, src.length + extra);
+  a.set(src);
+  return a;
+}
+/** |got − want| ≤ atol + rtol·|want| for every element of the first n. */
+function close(got: Float32Array, want: Float32Array, n: number, what: string, rtol = 1e-5, atol = 1e-6): void {
+  for (let i = 0; i < n; i++) {
+    const g = got[i]!, w = want[i]!;
+    if (!(Math.abs(g - w) <= atol + rtol * Math.abs(w)) && !(Number.isNaN(g) && Number.isNaN(w)))
+      assert.fail(`${what}: element ${i} is ${g}, reference ${w}`);
+  }
+}
+
+interface Backend {
+  label: string;
+  make: () => Promise<Kernels>;
+}
+const threaded: ThreadedKernels[] = [];
+const BACKENDS: Backend[] = [
+  { label: 'wasm (shared memory)', make: () => createWasmKernels() },
+  { label: 'wasm (plain memory)', make: () => createWasmKernels({ forcePlain: true, plainMemoryMiB: 96 }) },
+  {
+    label: 'wasm-threads (2 workers, every product split)',
+    make: async () => {
+      const k = await createThreadedKernels({ threads: 2, minFlops: 0 });
+      threaded.push(k);
+      return k;
+    },
+  },
+];
+after(() => {
+  for (const k of threaded) k.close();
+});
+
+type Form = 'gemm' | 'gemmNT' | 'gemmTN';
+/** Element counts of A and B for each form. */
+function gemmSizes(form: Form, m: number, n: number, k: number): [number, number] {
+  return form === 'gemm' ? [m * k, k * n] : form === 'gemmNT' ? [m * k, n * k] : [k * m, k * n];
+}
+
+for (const be of BACKENDS) {
+  describe(be.label, () => {
+    let K: Kernels;
+    test('creates', async () => {
+      K = await be.make();
+      assert.ok(K.name.startsWith('wasm'));
+    });
+
+    for (const form of ['gemm', 'gemmNT', 'gemmTN'] as const) {
+      test(`${form} equals the reference on every combination of sizes ${SIZES.join(', ')} and MLP shapes`, () => {
+        const shapes: [number, number, number][] = [];
+        for (const m of SIZES) for (const n of SIZES) for (const k of [1, 3, 7, 33, 129, 300]) shapes.push([m, n, k]);
+        shapes.push([10, 100, 784], [100, 784, 10], [10, 10, 100], [100, 10, 100], [10, 100, 10], [64, 65, 257], [3, 5, 0]);
+        for (const [m, n, k] of shapes) {
+          const [na, nb] = gemmSizes(form, m, n, k);
+          const a = rand(na), b = rand(nb), c0 = rand(m * n);
+          for (const acc of [false, true]) {
+            const want = c0.slice();
+            R[form](m, n, k, a, b, want, acc);
+            // the fast buffers are larger than needed, with garbage after the data
+            const A = put(K, a, 5), B = put(K, b, 5), C = put(K, c0, 5);
+            C[m * n] = 12345;
+            K[form](m, n, k, A, B, C, acc);
+            close(C, want, m * n, `${form} ${m}x${n}x${k} accumulate=${acc}`, 1e-5, 2e-6 * (k + 1));
+            assert.equal(C[m * n], 12345, `${form} wrote past C`);
+          }
+        }
+      });
+    }
+
+    test('a product split across threads is bit-for-bit the product computed whole', async () => {
+      const whole = await createWasmKernels();
+      for (const form of ['gemm', 'gemmNT', 'gemmTN'] as const)
+        for (const [m, n, k] of [[10, 100, 784], [100, 784, 10], [37, 129, 33], [256, 256, 256]] as const) {
+          const [na, nb] = gemmSizes(form, m, n, k);
+          const a = rand(na), b = rand(nb);
+          const C1 = take(whole, m * n), C2 = take(K, m * n);
+          whole[form](m, n, k, put(whole, a), put(whole, b), C1, false);
+          K[form](m, n, k, put(K, a), put(K, b), C2, false);
+          assert.deepStrictEqual(C2, C1, `${form} ${m}x${n}x${k}`);
+        }
+    });
+
+    test('rows and columns: addRowVector, columnSums', () => {
+      for (const rows of SIZES)
+        for (const cols of SIZES) {
+          const x = rand(rows * cols), bias = rand(cols), out0 = rand(cols);
+          const want = x.slice();
+          R.addRowVector(want, bias, rows, cols);
+          const X = put(K, x);
+          K.addRowVector(X, put(K, bias), rows, cols);
+          close(X, want, rows * cols, `addRowVector ${rows}x${cols}`);
+          for (const acc of [false, true]) {
+            const w2 = out0.slice();
+            R.columnSums(x, rows, cols, w2, 0.3, acc);
+            const O = put(K, out0);
+            K.columnSums(put(K, x), rows, cols, O, 0.3, acc);
+            close(O, w2, cols, `columnSums ${rows}x${cols} acc=${acc}`, 1e-5, 1e-5);
+          }
+        }
+    });
+
+    test('neurons forward and backward, on values from −100 to 100', () => {
+      for (const n of [...SIZES, 1000, 1001]) {
+        const z = rand(n, -6, 6);
+        if (n > 8) z.set([0, -0, 30, -30, 100, -100, 1e-5, -1e-5]);
+        const da = rand(n);
+        for (const f of ['sigmoid', 'tanh', 'relu'] as const) {
+          const want = new Float32Array(n);
+          R[f](z, want, n);
+          const A = take(K, n);
+          K[f](put(K, z), A, n);
+          close(A, want, n, `${f} n=${n}`, 1e-5, 1e-6);
+          const back = `${f}Backward` as const;
+          const wantD = new Float32Array(n);
+          const first = f === 'relu' ? z : want;
+          R[back](first, da, wantD, n);
+          const D = take(K, n);
+          K[back](put(K, first), put(K, da), D, n);
+          close(D, wantD, n, `${back} n=${n}`);
+        }
+      }
+    });
+
+    test('softmax rows forward and backward', () => {
+      for (const rows of [1, 2, 3, 10, 33])
+        for (const cols of [1, 2, 3, 4, 5, 7, 10, 33, 129]) {
+          const n = rows * cols;
+          const z = rand(n, -20, 20), da = rand(n);
+          const want = new Float32Array(n);
+          R.softmaxRows(z, want, rows, cols);
+          const A = take(K, n);
+          K.softmaxRows(put(K, z), A, rows, cols);
+          close(A, want, n, `softmaxRows ${rows}x${cols}`, 1e-5, 1e-7);
+          const wantD = new Float32Array(n);
+          R.softmaxBackwardRows(want, da, wantD, rows, cols);
+          const D = take(K, n);
+          K.softmaxBackwardRows(put(K, want), put(K, da), D, rows, cols);
+          close(D, wantD, n, `softmaxBackwardRows ${rows}x${cols}`, 1e-5, 1e-6);
+        }
+    });
+
+    test('element-wise: mul, sub, axpy, scale', () => {
+      for (const n of [...SIZES, 1000, 78_503]) {
+        const x = rand(n), y = rand(n);
+        const want = new Float32Array(n), O = take(K, n);
+        R.mul(x, y, want, n);
+        K.mul(put(K, x), put(K, y), O, n);
+        close(O, want, n, `mul n=${n}`);
+        R.sub(x, y, want, n);
+        K.sub(put(K, x), put(K, y), O, n);
+        close(O, want, n, `sub n=${n}`);
+        const yw = y.slice(), Y = put(K, y);
+        R.axpy(-0.37, x, yw, n);
+        K.axpy(-0.37, put(K, x), Y, n);
+        close(Y, yw, n, `axpy n=${n}`);
+        const xw = x.slice(), X = put(K, x);
+        R.scale(xw, 0.1, n);
+        K.scale(X, 0.1, n);
+        close(X, xw, n, `scale n=${n}`);
+      }
+    });
+
+    test('regularizer gradients and every optimizer step', () => {
+      for (const n of [1, 3, 7, 33, 129, 1000]) {
+        const w = rand(n), g = rand(n), v = rand(n), acc = rand(n, 0, 1), m = rand(n);
+        if (n > 2) w[1] = 0;
+        const run = (what: string, ref: (w: Float32Array, g: Float32Array, v: Float32Array, acc: Float32Array, m: Float32Array) => void, fast: (w: Float32Array, g: Float32Array, v: Float32Array, acc: Float32Array, m: Float32Array) => void) => {
+          const rw = [w, g, v, acc, m].map((a) => a.slice()) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+          const fw = [w, g, v, acc, m].map((a) => put(K, a)) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+          ref(...rw);
+          fast(...fw);
+          for (let i = 0; i < 5; i++) close(fw[i]!, rw[i]!, n, `${what} n=${n} (array ${i})`, 1e-5, 1e-6);
+        };
+        run('addL2Grad', (w, g) => R.addL2Grad(w, g, 0.01, n), (w, g) => K.addL2Grad(w, g, 0.01, n));
+        run('addL1Grad', (w, g) => R.addL1Grad(w, g, 0.01, n), (w, g) => K.addL1Grad(w, g, 0.01, n));
+        run('sgdStep', (w, g) => R.sgdStep(w, g, 0.5, n), (w, g) => K.sgdStep(w, g, 0.5, n));
+        run('momentumStep', (w, g, v) => R.momentumStep(w, v, g, 0.1, 0.9, n), (w, g, v) => K.momentumStep(w, v, g, 0.1, 0.9, n));
+        run('nesterovStep', (w, g, v) => R.nesterovStep(w, v, g, 0.1, 0.9, n), (w, g, v) => K.nesterovStep(w, v, g, 0.1, 0.9, n));
+        run('adagradStep', (w, g, _v, a) => R.adagradStep(w, a, g, 0.1, 1e-8, n), (w, g, _v, a) => K.adagradStep(w, a, g, 0.1, 1e-8, n));
+        run('rmspropStep', (w, g, _v, a) => R.rmspropStep(w, a, g, 0.01, 0.9, 1e-8, n), (w, g, _v, a) => K.rmspropStep(w, a, g, 0.01, 0.9, 1e-8, n));
+        run('adamStep', (w, g, v, a, m) => R.adamStep(w, m, a, g, 0.001, 0.9, 0.999, 1e-8, n), (w, g, v, a, m) => K.adamStep(w, m, a, g, 0.001, 0.9, 0.999, 1e-8, n));
+      }
+    });
+
+    test('im2col and col2im for kernels 1-5, strides 1-2, paddings 0-2', () => {
+      for (const [count, c, h, w] of [[1, 1, 5, 5], [2, 3, 7, 6], [3, 2, 12, 12], [1, 1, 28, 28]] as const)
+        for (const k of [1, 2, 3, 5])
+          for (const stride of [1, 2])
+            for (const pad of [0, 1, 2]) {
+              if (k > h + 2 * pad || k > w + 2 * pad) continue;
+              const oh = Math.floor((h + 2 * pad - k) / stride) + 1, ow = Math.floor((w + 2 * pad - k) / stride) + 1;
+              const xOff = 3;
+              const x = rand(xOff + count * c * h * w);
+              const nc = c * k * k * count * oh * ow;
+              const want = new Float32Array(nc);
+              R.im2col(x, xOff, count, c, h, w, k, stride, pad, pad, oh, ow, want);
+              const col = take(K, nc);
+              col.fill(7);
+              K.im2col(put(K, x), xOff, count, c, h, w, k, stride, pad, pad, oh, ow, col);
+              close(col, want, nc, `im2col ${count}x${c}x${h}x${w} k${k} s${stride} p${pad}`, 0, 0);
+              const cv = rand(nc);
+              const wantDx = rand(xOff + count * c * h * w);
+              const dx = put(K, wantDx);
+              R.col2im(cv, count, c, h, w, k, stride, pad, pad, oh, ow, wantDx, xOff);
+              K.col2im(put(K, cv), count, c, h, w, k, stride, pad, pad, oh, ow, dx, xOff);
+              close(dx, wantDx, wantDx.length, `col2im ${count}x${c}x${h}x${w} k${k} s${stride} p${pad}`, 1e-5, 1e-6);
+            }
+    });
+
+    test('channel layouts, per-channel bias and sums', () => {
+      for (const [count, channels, plane] of [[1, 1, 1], [2, 3, 7], [10, 20, 576], [3, 40, 64], [5, 2, 3]] as const) {
+        const n = count * channels * plane;
+        const src = rand(n + 4);
+        const want = rand(n + 4), D = put(K, want);
+        R.channelsToBatch(src, count, channels, plane, want, 4);
+        K.channelsToBatch(put(K, src), count, channels, plane, D, 4);
+        close(D, want, n + 4, `channelsToBatch ${count}x${channels}x${plane}`, 0, 0);
+        const want2 = new Float32Array(n), D2 = take(K, n);
+        R.batchToChannels(src, 4, count, channels, plane, want2);
+        K.batchToChannels(put(K, src), 4, count, channels, plane, D2);
+        close(D2, want2, n, `batchToChannels ${count}x${channels}x${plane}`, 0, 0);
+        const bias = rand(channels), x = src.subarray(0, n).slice();
+        const X = put(K, x);
+        R.addChannelBias(x, bias, count, channels, plane);
+        K.addChannelBias(X, put(K, bias), count, channels, plane);
+        close(X, x, n, `addChannelBias ${count}x${channels}x${plane}`);
+        for (const acc of [false, true]) {
+          const o = rand(channels), O = put(K, o);
+          R.channelSums(x, count, channels, plane, o, acc);
+          K.channelSums(X, count, channels, plane, O, acc);
+          close(O, o, channels, `channelSums ${count}x${channels}x${plane} acc=${acc}`, 1e-5, 1e-4);
+        }
+      }
+    });
+
+    test('max and average pooling, forward and backward', () => {
+      for (const [planes, h, w] of [[1, 4, 4], [3, 7, 5], [20, 24, 24], [2, 9, 9]] as const)
+        for (const [size, stride] of [[2, 2], [3, 1], [3, 2], [1, 1]] as const) {
+          const oh = Math.floor((h - size) / stride) + 1, ow = Math.floor((w - size) / stride) + 1;
+          const x = rand(planes * h * w);
+          if (planes * h * w > 3) x[1] = x[0]!; // a tie: the first maximum wins
+          const no = planes * oh * ow;
+          const y = new Float32Array(no), arg = new Float32Array(no), Y = take(K, no), ARG = take(K, no);
+          R.maxpoolForward(x, planes, h, w, size, stride, oh, ow, y, arg);
+          K.maxpoolForward(put(K, x), planes, h, w, size, stride, oh, ow, Y, ARG);
+          const tag = `${planes}x${h}x${w} size ${size} stride ${stride}`;
+          close(Y, y, no, `maxpoolForward ${tag}`, 0, 0);
+          close(ARG, arg, no, `maxpoolForward arg ${tag}`, 0, 0);
+          const dy = rand(no), dx = rand(planes * h * w), DX = put(K, dx);
+          R.maxpoolBackward(dy, arg, planes, h, w, oh, ow, dx);
+          K.maxpoolBackward(put(K, dy), ARG, planes, h, w, oh, ow, DX);
+          close(DX, dx, planes * h * w, `maxpoolBackward ${tag}`);
+          R.avgpoolForward(x, planes, h, w, size, stride, oh, ow, y);
+          K.avgpoolForward(put(K, x), planes, h, w, size, stride, oh, ow, Y);
+          close(Y, y, no, `avgpoolForward ${tag}`);
+          R.avgpoolBackward(dy, planes, h, w, size, stride, oh, ow, dx);
+          K.avgpoolBackward(put(K, dy), planes, h, w, size, stride, oh, ow, DX);
+          close(DX, dx, planes * h * w, `avgpoolBackward ${tag}`);
+        }
+    });
+
+    test('a Float32Array not from alloc() is refused, and a too-short buffer too', () => {
+      const a = K.alloc(16);
+      assert.throws(() => K.sigmoid(new Float32Array(16), a, 16), /not allocated by this backend/);
+      assert.throws(() => K.sgdStep(a, K.alloc(4), 0.1, 16), /too small/);
+    });
+
+    test('earlier buffers stay valid when the memory grows', () => {
+      const a = K.alloc(1000);
+      a.fill(2);
+      const big = K.alloc((20 * 1024 * 1024) / 4); // 20 MiB: forces growth of a shared memory
+      big[big.length - 1] = 1;
+      assert.equal(a.length, 1000);
+      K.scale(a, 0.5, 1000);
+      assert.equal(a[999], 1);
+    });
+  });
+}
+
+test("createKernels: 'reference', 'wasm', 'auto' (wasm here) and unknown names", async () => {
+  assert.equal((await createKernels('reference')).name, 'reference');
+  assert.equal((await createKernels('wasm')).name, 'wasm');
+  assert.equal((await createKernels('auto')).name, 'wasm');
+  await assert.rejects(() => createKernels('gpu'), /unknown backend "gpu"/);
+  const n = await createNodeKernels('auto');
+  assert.match(n.name, /^wasm/);
+  if ('close' in n) (n as ThreadedKernels).close();
+});
