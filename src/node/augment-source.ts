@@ -51,6 +51,8 @@ export class WorkerEpochSource implements EpochSource {
     this.worker.on('exit', (code) => {
       if (!this.closed) this.fail(new NnlabError(`augmentation worker exited early (code ${code})`));
     });
+    // epoch 1 starts at once, while the caller builds the network
+    this.request(1);
   }
 
   private fail(e: Error): void {
