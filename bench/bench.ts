@@ -1,0 +1,252 @@
+/**
+ * nnlab's speed benchmark (`npm run bench`): matrix-multiply GFLOPS, seconds per 50,000-image
+ * epoch and peak memory for each backend, and the same models in PyTorch
+ * (`../shared/bench/torch_reference.py`) in the same run when python3 + torch import. Prints a
+ * markdown table and writes it to bench/results.md (and bench/results.json).
+ *
+ * Flags:
+ *   --quick          short timings, fewer epochs, no PyTorch CNN (a smoke run, about a minute)
+ *   --only=LIST      sections to run: gemm, mlp, cnn, torch (comma-separated; default all)
+ *   --no-torch       skip PyTorch
+ *   --epochs=N       epochs timed per fast-backend training row (default 3; --quick 1)
+ *
+ * Each training row runs in its own child process (bench/train-child.ts), so its peak memory
+ * (maxRSS) is its own. The reference backend is timed on a fraction of an epoch and
+ * extrapolated to 50,000 images (marked "extrapolated"); so are the CNN rows.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PartialRunConfig } from '../src/core/config.js';
+import { referenceKernels } from '../src/kernels/reference.js';
+import { createWasmKernels } from '../src/kernels/wasm/wasm-kernels.js';
+import type { Kernels } from '../src/kernels/kernels.js';
+import { createThreadedKernels, DEFAULT_MIN_FLOPS, type ThreadedKernels } from '../src/node/threaded-kernels.js';
+import { gemmGflops, mlpShapes, squareShapes, type GemmShape } from './gemm.js';
+
+const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
+const root = resolve(here, '..', '..');
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const quick = flag('quick');
+const only = new Set((value('only') ?? 'gemm,mlp,cnn,torch').split(','));
+if (flag('no-torch')) only.delete('torch');
+const fastEpochs = Number(value('epochs') ?? (quick ? 1 : 3));
+const EPOCH = 50_000;
+
+const lines: string[] = [];
+function out(s = ''): void {
+  lines.push(s);
+  console.log(s);
+}
+const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+// ---- machine -------------------------------------------------------------------------------------
+const cpu = cpus();
+out(`# nnlab benchmark`);
+out();
+out(`${new Date().toISOString()} · Node ${process.version} · ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}${quick ? ' · --quick' : ''}`);
+out(`Load average at start: ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(', ')} (the machine is shared; treat ~15 % as noise).`);
+out();
+
+const json: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, quick, gemm: [], training: [], torch: [] };
+
+// ---- matrix multiply -----------------------------------------------------------------------------
+if (only.has('gemm')) {
+  const wasm = await createWasmKernels();
+  const threads = await createThreadedKernels({ threads: 2, minFlops: 0 });
+  const backends: [string, Kernels][] = [
+    ['reference', referenceKernels],
+    ['wasm (1 core)', wasm],
+    ['wasm-threads (2, always split)', threads],
+  ];
+  const shapes: GemmShape[] = [...mlpShapes(10), ...mlpShapes(100), ...squareShapes()];
+  out(`## Matrix multiply, GFLOPS (2·m·n·k per second; best of 3)`);
+  out();
+  out(`| product | form | m×n×k | ${backends.map((b) => b[0]).join(' | ')} |`);
+  out(`|---|---|---|${backends.map(() => '---:').join('|')}|`);
+  for (const s of shapes) {
+    const g = backends.map(([name, k]) => ({ name, gflops: gemmGflops(k, s, quick ? 0.03 : name === 'reference' ? 0.1 : 0.25) }));
+    (json.gemm as unknown[]).push({ ...s, results: g });
+    out(`| ${s.label} | ${s.form} | ${s.m}×${s.n}×${s.k} | ${g.map((x) => f1(x.gflops)).join(' | ')} |`);
+  }
+  (threads as ThreadedKernels).close();
+  out();
+  out(`A·B = gemm, A·Bᵀ = gemmNT, Aᵀ·B = gemmTN. 'wasm-threads' as used in training splits only products of at least ${DEFAULT_MIN_FLOPS.toExponential(0)} flops.`);
+  out();
+}
+
+// ---- training -------------------------------------------------------------------------------------
+interface Model {
+  id: string;
+  title: string;
+  config: PartialRunConfig;
+  batches: number[];
+  /** Images timed per epoch for the fast backends (EPOCH = whole epoch) and for the reference. */
+  fastImages: number;
+  refImages: number;
+  /** Arguments of torch_reference.py before the epoch count, per batch size. */
+  torchArgs: (batch: number) => string[];
+  torchEpochs: number;
+}
+
+const MLP: Model = {
+  id: 'mlp',
+  title: 'MLP 784-100-10 (sigmoid, cross-entropy, η 0.5, λ 5)',
+  config: { network: { layers: 'dense 100 sigmoid, dense 10 sigmoid', init: 'default' }, cost: 'cross-entropy', learningRate: 0.5, regularization: { l2: 5 } },
+  batches: [10, 100],
+  fastImages: EPOCH,
+  refImages: quick ? 1000 : 5000,
+  torchArgs: (b) => ['mlp', '100', String(b)],
+  torchEpochs: quick ? 2 : 3,
+};
+/**
+ * The chapter-6 CNN. Hook for the convolution issue: these rows run when the layer types exist
+ * (the 'conv2d' architecture token parses); they are timed on a fraction of an epoch.
+ */
+const CNN: Model = {
+  id: 'cnn',
+  title: 'Chapter-6 CNN (conv 20@5×5, pool, conv 40@5×5, pool, FC 100, softmax; ReLU, log-likelihood)',
+  config: {
+    network: { layers: 'conv 20x5x5 relu, maxpool 2, conv 40x5x5 relu, maxpool 2, dense 100 relu, softmax 10', init: 'default' },
+    cost: 'log-likelihood',
+    learningRate: 0.03,
+    regularization: { l2: 0.1 },
+  },
+  batches: [10, 64],
+  fastImages: quick ? 640 : 5120,
+  refImages: quick ? 64 : 320,
+  torchArgs: (b) => ['cnn', String(b)],
+  torchEpochs: 1,
+};
+
+async function cnnAvailable(): Promise<boolean> {
+  try {
+    const { parseArchitecture } = await import('../src/network/arch.js');
+    return parseArchitecture('conv 2x3x3 relu').length > 0;
+  } catch {
+    return false;
+  }
+}
+
+interface TrainRow {
+  model: string;
+  batch: number;
+  backend: string;
+  images: number;
+  extrapolated: boolean;
+  epochSeconds: number;
+  examplesPerSecond: number;
+  maxRssMiB: number;
+  rawEpochSeconds: number[];
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+function runChild(model: Model, batch: number, backend: string): TrainRow {
+  const images = backend === 'reference' ? model.refImages : model.fastImages;
+  const epochs = backend === 'reference' || images < EPOCH ? 1 : fastEpochs;
+  const job = { backend, config: { ...model.config, batchSize: batch }, trainSize: images, epochs };
+  const r = spawnSync(process.execPath, [join(here, 'train-child.js'), JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`benchmark child failed (${model.id} batch ${batch} ${backend}):\n${r.stderr}`);
+  const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { epochSeconds: number[]; examples: number; maxRssMiB: number };
+  const per = median(res.epochSeconds) * (EPOCH / res.examples);
+  return {
+    model: model.id,
+    batch,
+    backend,
+    images: res.examples,
+    extrapolated: res.examples < EPOCH,
+    epochSeconds: per,
+    examplesPerSecond: EPOCH / per,
+    maxRssMiB: res.maxRssMiB,
+    rawEpochSeconds: res.epochSeconds,
+  };
+}
+
+// ---- PyTorch ----------------------------------------------------------------------------------------
+const torchScript = join(root, '..', 'shared', 'bench', 'torch_reference.py');
+function findTorchPython(): string | null {
+  if (!existsSync(torchScript)) return null;
+  for (const py of ['python3', '/usr/bin/python3']) {
+    try {
+      execFileSync(py, ['-c', 'import torch, numpy'], { stdio: 'ignore' });
+      return py;
+    } catch {
+      /* try the next */
+    }
+  }
+  return null;
+}
+interface TorchRow {
+  model: string;
+  batch: number;
+  epochSeconds: number;
+  examplesPerSecond: number;
+  valAccuracy: number;
+  header: string;
+}
+function runTorch(py: string, model: Model, batch: number): TorchRow | string {
+  const r = spawnSync(py, [torchScript, ...model.torchArgs(batch), String(model.torchEpochs)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const res = /RESULT .*epoch_seconds_median=([\d.]+) examples_per_second=(\d+) val_accuracy=([\d.]+)/.exec(r.stdout ?? '');
+  if (r.status !== 0 || !res) return `failed: ${(r.stderr ?? '').trim().split('\n').pop()}`;
+  const header = (r.stdout.split('\n').find((l) => l.startsWith('#')) ?? '').replace(/^# /, '');
+  return { model: model.id, batch, epochSeconds: Number(res[1]), examplesPerSecond: Number(res[2]), valAccuracy: Number(res[3]), header };
+}
+
+const models: Model[] = [];
+if (only.has('mlp')) models.push(MLP);
+if (only.has('cnn')) {
+  if (await cnnAvailable()) models.push(CNN);
+  else out('CNN rows: skipped (no convolution layers in this build yet).\n');
+}
+const py = only.has('torch') ? findTorchPython() : null;
+if (only.has('torch') && !py) out('PyTorch not available (python3 with torch and numpy did not import); ratios to PyTorch are omitted.\n');
+
+for (const model of models) {
+  out(`## ${model.title}`);
+  out();
+  const torch = new Map<number, TorchRow | string>();
+  if (py && !(quick && model.id === 'cnn'))
+    for (const b of model.batches) {
+      process.stderr.write(`[bench] PyTorch ${model.id} batch ${b} ...\n`);
+      torch.set(b, runTorch(py, model, b));
+    }
+  const rows: TrainRow[] = [];
+  for (const b of model.batches)
+    for (const backend of ['reference', 'wasm', 'wasm-threads']) {
+      process.stderr.write(`[bench] nnlab ${model.id} batch ${b} ${backend} ...\n`);
+      rows.push(runChild(model, b, backend));
+    }
+  (json.training as unknown[]).push(...rows);
+  out(`| mini-batch | backend | s / epoch | examples/s | × PyTorch time | peak RSS MiB | timed on |`);
+  out(`|---:|---|---:|---:|---:|---:|---|`);
+  for (const b of model.batches) {
+    const t = torch.get(b);
+    if (t && typeof t !== 'string') {
+      (json.torch as unknown[]).push(t);
+      out(`| ${b} | PyTorch (${t.header}) | ${f2(t.epochSeconds)} | ${t.examplesPerSecond.toFixed(0)} | 1.00 | | median of ${model.torchEpochs} epoch(s) |`);
+    } else if (typeof t === 'string') out(`| ${b} | PyTorch | ${t} | | | | |`);
+    for (const r of rows.filter((x) => x.batch === b)) {
+      const ratio = t && typeof t !== 'string' ? (r.epochSeconds / t.epochSeconds).toFixed(2) : '–';
+      const timed = r.extrapolated ? `${r.images} images, extrapolated` : `median of ${r.rawEpochSeconds.length} epoch(s)`;
+      out(`| ${b} | ${r.backend} | ${f2(r.epochSeconds)} | ${r.examplesPerSecond.toFixed(0)} | ${ratio} | ${r.maxRssMiB.toFixed(0)} | ${timed} |`);
+    }
+  }
+  out();
+}
+
+out(`Epoch = ${EPOCH.toLocaleString('en')} training images, evaluation excluded. Peak RSS = the child process's maxRSS (the full MNIST files are loaded in every run).`);
+out(`'wasm-threads' = 2 threads over shared memory; products of at least ${DEFAULT_MIN_FLOPS.toExponential(0)} flops are split, smaller ones run inline.`);
+
+mkdirSync(join(root, 'bench'), { recursive: true });
+writeFileSync(join(root, 'bench', 'results.md'), lines.join('\n') + '\n');
+writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify(json, null, 2) + '\n');
+console.error(`[bench] wrote bench/results.md and bench/results.json`);

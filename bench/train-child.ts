@@ -1,0 +1,39 @@
+/**
+ * One benchmark training run in its own process, so that its peak memory (maxRSS) is its own:
+ *   node dist/bench/train-child.js '<json>'
+ * with json = { backend, config (a PartialRunConfig), trainSize, epochs }.
+ * Loads the full MNIST files (as a real run does), trains `epochs` epochs on the first
+ * `trainSize` training images with every monitor off, and prints one JSON line:
+ * { epochSeconds: number[], examples, maxRssMiB, backend }.
+ */
+import type { PartialRunConfig } from '../src/core/config.js';
+import type { Kernels } from '../src/kernels/kernels.js';
+import { loadSplits } from '../src/node/data.js';
+import { createNodeKernels, createThreadedKernels, type ThreadedOptions } from '../src/node/threaded-kernels.js';
+import { resolveConfig } from '../src/train/resolve.js';
+import { train } from '../src/train/trainer.js';
+
+interface Job {
+  backend: string;
+  config: PartialRunConfig;
+  trainSize: number;
+  epochs: number;
+  /** For 'wasm-threads': thread count and split threshold (else the defaults). */
+  threads?: ThreadedOptions;
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as Job;
+const kernels: Kernels = job.backend === 'wasm-threads' && job.threads ? await createThreadedKernels(job.threads) : await createNodeKernels(job.backend);
+const monitor = { trainCost: false, trainAccuracy: false, validationCost: false, validationAccuracy: false, testCost: false, testAccuracy: false };
+const config = resolveConfig(job.config, { epochs: job.epochs, monitor, data: { trainSize: job.trainSize, validationSize: 10000 }, backend: job.backend });
+const data = loadSplits(config.data);
+const { result } = await train({ config, data, kernels });
+if ('close' in kernels && typeof kernels.close === 'function') kernels.close();
+console.log(
+  JSON.stringify({
+    backend: kernels.name,
+    examples: data.train.count,
+    epochSeconds: result.epochs.map((e) => e.seconds),
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+  }),
+);
