@@ -1,9 +1,9 @@
 import { NnlabError } from '../core/errors.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { referenceKernels } from '../kernels/reference.js';
+import { createNodeKernels, nodeKernelsNames } from '../node/threaded-kernels.js';
 
-/** The kernel backend a run asks for. */
+/** The kernel backend a run asks for ('auto': the fastest available in Node). */
 export async function kernelsFor(name: string): Promise<Kernels> {
-  if (name === 'auto' || name === 'reference') return referenceKernels;
-  throw new NnlabError(`unknown backend "${name}"; available: auto, reference`);
+  if (!(nodeKernelsNames as readonly string[]).includes(name)) throw new NnlabError(`unknown backend "${name}"; available: ${nodeKernelsNames.join(', ')}`);
+  return createNodeKernels(name);
 }
