@@ -25,3 +25,4 @@ export { scheduleFor, type Schedule } from './train/schedule.js';
 export { EarlyStopping } from './train/early-stopping.js';
 export { PRESETS, findPreset, bookScore, type Preset, type BookMetric } from './train/presets.js';
 export { resolveConfig } from './train/resolve.js';
+export * from './data/augment/index.js';
