@@ -280,3 +280,22 @@ export function adamStep(w: usize, m: usize, v: usize, g: usize, etaT: f32, b1: 
     storePartial(w + e, f32x4.sub(loadPartial(w + e, t), f32x4.div(f32x4.mul(ev, mi), f32x4.add(f32x4.sqrt(vi), epv))), t);
   }
 }
+
+// ---- data --------------------------------------------------------------------------------------
+
+/** dst[i] = scale · src[i] for n bytes src (unsigned) and floats dst, 16 at a time. */
+export function bytesToFloats(src: usize, n: i32, scale: f32, dst: usize): void {
+  const sv = f32x4.splat(scale);
+  const n16 = n & ~15;
+  let i = 0;
+  for (; i < n16; i += 16) {
+    const b = v128.load(src + <usize>i);
+    const lo = i16x8.extend_low_i8x16_u(b), hi = i16x8.extend_high_i8x16_u(b);
+    const d = dst + (<usize>i << 2);
+    v128.store(d, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), sv));
+    v128.store(d, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), sv), 16);
+    v128.store(d, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), sv), 32);
+    v128.store(d, f32x4.mul(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), sv), 48);
+  }
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), <f32>load<u8>(src + <usize>i) * scale);
+}

@@ -6,7 +6,7 @@ import { outer, dotNT } from './gemm';
 export {
   addRowVector, columnSums, sigmoid, sigmoidBackward, tanh, tanhBackward, relu, reluBackward,
   softmaxRows, softmaxBackwardRows, mul, sub, axpy, scale, addL2Grad, addL1Grad, sgdStep,
-  momentumStep, nesterovStep, adagradStep, rmspropStep, adamStep,
+  momentumStep, nesterovStep, adagradStep, rmspropStep, adamStep, bytesToFloats,
 } from './elementwise';
 
 export {

@@ -297,6 +297,21 @@ for (const be of BACKENDS) {
         }
     });
 
+    test('gatherBytes: rows of bytes to scaled floats, any row size', () => {
+      for (const size of [1, 3, 15, 16, 17, 784]) {
+        const rows = 50;
+        const src = new Uint8Array(rows * size).map((_, i) => (i * 37 + 11) & 255);
+        const order = Int32Array.from({ length: rows }, (_, i) => (i * 17) % rows);
+        for (const count of [1, 7, 10]) {
+          const want = new Float32Array(count * size);
+          R.gatherBytes(src, order, 5, count, size, 1 / 255, want);
+          const D = take(K, count * size);
+          K.gatherBytes(src, order, 5, count, size, 1 / 255, D);
+          close(D, want, count * size, `gatherBytes size ${size} count ${count}`, 1e-6, 0);
+        }
+      }
+    });
+
     test('a Float32Array not from alloc() is refused, and a too-short buffer too', () => {
       const a = K.alloc(16);
       assert.throws(() => K.sigmoid(new Float32Array(16), a, 16), /not allocated by this backend/);

@@ -112,4 +112,11 @@ export interface Kernels {
    * corrections folded into `etaT` = η √(1 − β₂ᵗ) / (1 − β₁ᵗ) and `epsT` = ε √(1 − β₂ᵗ).
    */
   adamStep(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, etaT: number, b1: number, b2: number, epsT: number, n: number): void;
+
+  // ---- data ------------------------------------------------------------------------------------
+  /**
+   * A mini-batch from a byte dataset: dst[r·size + i] = scale · src[rows[from + r]·size + i] for
+   * r < count, i < size (`src` is any Uint8Array: it need not come from `alloc`).
+   */
+  gatherBytes(src: Uint8Array, rows: ArrayLike<number>, from: number, count: number, size: number, scale: number, dst: Float32Array): void;
 }

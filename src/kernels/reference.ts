@@ -335,4 +335,12 @@ export const referenceKernels: Kernels = {
       w[i]! -= (etaT * mi) / (Math.sqrt(vi) + epsT);
     }
   },
+
+  gatherBytes(src, rows, from, count, size, scale, dst) {
+    for (let r = 0; r < count; r++) {
+      const s = rows[from + r]! * size;
+      const d = r * size;
+      for (let i = 0; i < size; i++) dst[d + i] = src[s + i]! * scale;
+    }
+  },
 };

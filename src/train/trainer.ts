@@ -159,7 +159,7 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
     for (let b = 0; b < batches; b++) {
       const from = b * m;
       const count = Math.min(m, n - from);
-      fillBatch(epochTrain, order, from, count, x, y, classes);
+      fillBatch(epochTrain, order, from, count, x, y, classes, kernels);
       const out = net.forward(x, count, true);
       const c = net.cost.value(out, y, count, classes);
       if (!Number.isFinite(c)) {

@@ -52,6 +52,7 @@ export interface WasmExports {
   adagradStep(w: number, acc: number, g: number, eta: number, eps: number, n: number): void;
   rmspropStep(w: number, acc: number, g: number, eta: number, rho: number, eps: number, n: number): void;
   adamStep(w: number, m: number, v: number, g: number, etaT: number, b1: number, b2: number, epsT: number, n: number): void;
+  bytesToFloats(src: number, n: number, scale: number, dst: number): void;
 }
 
 /** A wasm backend: the `Kernels` plus what a thread pool needs to share its memory. */
@@ -158,6 +159,8 @@ function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: Web
   let current: ArrayBufferLike = memory.buffer;
   const base = (x.heapBase() + 63) & ~63;
   let top = base;
+  /** Staging area for `gatherBytes` (bytes copied in row by row, converted in one call). */
+  let stage: Uint8Array = new Uint8Array(0);
 
   function ptr(a: Float32Array, n: number): number {
     const buf = a.buffer;
@@ -317,6 +320,21 @@ function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: Web
     },
     adamStep(w, m, v, g, etaT, b1, b2, epsT, n) {
       x.adamStep(ptr(w, n), ptr(m, n), ptr(v, n), ptr(g, n), etaT, b1, b2, epsT, n);
+    },
+
+    gatherBytes(src, rows, from, count, size, scale, dst) {
+      const n = count * size;
+      const d = ptr(dst, n);
+      if (stage.length < n) {
+        const f = k.alloc(Math.ceil(n / 4));
+        stage = new Uint8Array(f.buffer, f.byteOffset, n);
+      }
+      for (let r = 0; r < count; r++) {
+        const s = rows[from + r]! * size;
+        if (s < 0 || s + size > src.length) throw new Error(`${name} kernels: gatherBytes row ${rows[from + r]} is outside the ${src.length / size} rows of src`);
+        stage.set(src.subarray(s, s + size), r * size); // a memcpy
+      }
+      x.bytesToFloats(stage.byteOffset, n, scale, d);
     },
   };
   return k;
