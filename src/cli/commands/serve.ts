@@ -169,8 +169,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (!existsSync(join(paths.dist, 'web', 'lab.js')) || !existsSync(paths.page))
     throw new NnlabError(`the browser lab is not built (${join(paths.dist, 'web', 'lab.js')} or ${paths.page} missing); run 'npm run build'`);
   const { server, url } = await startLabServer({ port, host: String(values.host ?? '127.0.0.1'), paths });
-  process.stdout.write(`nnlab lab: ${url}  (Ctrl-C stops)\n`);
-  await new Promise<void>((done) => {
+  const stopped = new Promise<void>((done) => {
     const stop = () => {
       server.close(() => done());
       server.closeAllConnections();
@@ -178,5 +177,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  process.stdout.write(`nnlab lab: ${url}  (Ctrl-C stops)\n`);
+  await stopped;
   return 0;
 }
