@@ -111,16 +111,12 @@ describe('the browser lab in headless Chromium', { skip: existsSync(CHROMIUM) ? 
     const problems: string[] = [];
     try {
       const page = context.pages()[0] ?? (await context.newPage());
-      // In a build without the WebAssembly backend the worker's probe for it gets a 404 (and the
-      // lab runs on the reference kernels); that one miss is expected, nothing else is.
-      const hasWasm = existsSync(join(labPaths().dist, 'src', 'kernels', 'index.js'));
-      const expected = (u: string) => !hasWasm && new URL(u, url).pathname === '/src/kernels/index.js';
       page.on('console', (m) => {
-        if (m.type() === 'error' && !expected(m.location().url || url)) problems.push(`console: ${m.text()} (${m.location().url})`);
+        if (m.type() === 'error') problems.push(`console: ${m.text()} (${m.location().url})`);
       });
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       page.on('response', (r) => {
-        if (r.status() >= 400 && !expected(r.url())) problems.push(`HTTP ${r.status()} ${r.url()}`);
+        if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`);
       });
       await page.goto(url);
       assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'COOP/COEP make the page cross-origin isolated');
@@ -163,6 +159,7 @@ describe('the browser lab in headless Chromium', { skip: existsSync(CHROMIUM) ? 
       assert.ok(lab.testAccuracy !== undefined && lab.testAccuracy > 0.5, `test accuracy ${lab.testAccuracy} is well above chance (0.1)`);
       assert.match(lab.shown, /^test accuracy \d+\.\d\d %$/);
       assert.match(String(lab.badge), new RegExp(`kernels: ${lab.backend}`));
+      assert.equal(lab.backend, 'wasm', 'auto picks the WebAssembly SIMD kernels in Chromium');
 
       mkdirSync(join(REPO, 'docs', 'img'), { recursive: true });
       await page.screenshot({ path: join(REPO, 'docs', 'img', 'web-lab.png'), fullPage: true });

@@ -4,6 +4,7 @@
  * here so that the page stays responsive; the page stops a run by terminating the worker.
  */
 import { encodeModel, exampleSet, parseIdx, referenceKernels, split, train, type ExampleSet, type Kernels, type RunConfig } from '../src/index.js';
+import { createKernels } from '../src/kernels/index.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 /** The worker's global scope, typed locally (the project compiles with the DOM library). */
@@ -79,27 +80,14 @@ function loadMnist(): Promise<{ train: ExampleSet; test: ExampleSet }> {
 }
 
 /**
- * The kernel backend a config asks for. The WebAssembly backend (src/kernels/index.ts) is loaded
- * dynamically, so that the lab still runs on the reference kernels where it is missing or where
- * the browser lacks WebAssembly SIMD.
+ * The kernel backend a config asks for: `auto` takes WebAssembly SIMD where the browser has it
+ * and falls back to the reference kernels (saying why) if the WebAssembly backend fails to start.
  */
 async function kernelsFor(name: string): Promise<{ kernels: Kernels; note: string }> {
   if (name === 'reference') return { kernels: referenceKernels, note: 'asked for' };
-  let createKernels: ((n: string) => Promise<Kernels>) | undefined;
-  try {
-    const modUrl = new URL('../src/kernels/index.js', import.meta.url).href;
-    const mod = (await import(modUrl)) as { createKernels?: (n: string) => Promise<Kernels> };
-    createKernels = mod.createKernels;
-  } catch (e) {
-    if (name !== 'auto') throw new Error(`backend "${name}" is not available in this build: ${(e as Error).message}`);
-  }
-  if (!createKernels) {
-    if (name !== 'auto') throw new Error(`backend "${name}" is not available in this build`);
-    return { kernels: referenceKernels, note: 'no WebAssembly backend in this build' };
-  }
   try {
     const kernels = await createKernels(name);
-    return { kernels, note: name === 'auto' && kernels.name === 'reference' ? 'this browser lacks WebAssembly SIMD' : name === 'auto' ? 'picked by auto' : 'asked for' };
+    return { kernels, note: name !== 'auto' ? 'asked for' : kernels.name === 'reference' ? 'this browser lacks WebAssembly SIMD' : 'picked by auto' };
   } catch (e) {
     if (name !== 'auto') throw e;
     return { kernels: referenceKernels, note: `the WebAssembly backend failed: ${(e as Error).message}` };
