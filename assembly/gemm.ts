@@ -21,7 +21,7 @@
 // @ts-ignore: decorator
 @inline const KC: i32 = 256;
 // @ts-ignore: decorator
-@inline const KC_DOT: i32 = 2048;
+@inline const KC_DOT: i32 = 256;
 
 /** Sum of the four lanes in a fixed order: (v0 + v2) + (v1 + v3). */
 // @ts-ignore: decorator

@@ -1,15 +1,16 @@
 import { Worker } from 'node:worker_threads';
 import type { Kernels } from '../kernels/kernels.js';
 import { referenceKernels } from '../kernels/reference.js';
-import { createWasmKernels, wasmSharedMemorySupported, wasmSimdSupported, type WasmKernels } from '../kernels/wasm/wasm-kernels.js';
-import { CTRL, OP } from './kernel-protocol.js';
+import { createWasmKernels, wasmSimdSupported, type WasmKernels } from '../kernels/wasm/wasm-kernels.js';
+import { claimChunks, CTRL, OP } from './kernel-protocol.js';
 
 /**
  * The WebAssembly SIMD backend on several cores: worker threads instantiate the same kernels over
  * the same shared memory, and a matrix product with at least `minFlops` floating-point operations
- * is cut into `threads` column (or row) ranges, one per thread, the main thread computing the
- * first. Smaller products and all other kernels run inline on the main thread, where handing
- * work over would cost more than it saves.
+ * is cut into 8 column (or row) ranges that the main thread and the workers claim one at a time
+ * (see `kernel-protocol.ts`), so a worker the OS does not schedule in time costs little. Smaller
+ * products and all other kernels run inline on the main thread, where handing work over would
+ * cost more than it saves.
  *
  * Reproducibility: the wasm kernels compute each element of a product by one fixed sequence of
  * operations whatever range it falls in, so results are bit-for-bit those of the single-threaded
@@ -35,28 +36,8 @@ export interface ThreadedOptions {
 /** Default split threshold; see bench/results.md for the measurements behind it. */
 export const DEFAULT_MIN_FLOPS = 3e6;
 
-interface Part {
-  i0: number;
-  i1: number;
-  j0: number;
-  j1: number;
-}
-
-/**
- * Cut C[m×n] into `t` ranges aligned to the kernels' tiles (8 columns for the outer-product
- * forms, 4 for A·Bᵀ): by columns when n is wide enough, else by rows.
- */
-function splitRanges(m: number, n: number, t: number, colAlign: number, rowAlign: number): Part[] {
-  const parts: Part[] = [];
-  if (n >= colAlign * t) {
-    const per = Math.ceil(n / t / colAlign) * colAlign;
-    for (let p = 0; p < t; p++) parts.push({ i0: 0, i1: m, j0: Math.min(n, p * per), j1: Math.min(n, (p + 1) * per) });
-  } else {
-    const per = Math.ceil(m / t / rowAlign) * rowAlign;
-    for (let p = 0; p < t; p++) parts.push({ i0: Math.min(m, p * per), i1: Math.min(m, (p + 1) * per), j0: 0, j1: n });
-  }
-  return parts;
-}
+/** Chunks a product is cut into (more than threads, so that a busy or late thread costs little). */
+const CHUNKS = 8;
 
 /** Create the threaded wasm backend ('wasm-threads'). Needs shared WebAssembly memory. */
 export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise<ThreadedKernels> {
@@ -66,67 +47,65 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
   if (!base.shared) throw new Error('wasm-threads needs shared WebAssembly memory, which this platform lacks');
   const x = base.exports;
   const nWorkers = threads - 1;
-  const ctrlBlock = base.alloc(Math.max(1, nWorkers) * CTRL.INTS);
-  const blocks: Int32Array[] = [];
-  const fblocks: Float32Array[] = [];
+  const block = base.alloc(CTRL.INTS);
+  const c = new Int32Array(block.buffer, block.byteOffset, CTRL.INTS);
   const workers: Worker[] = [];
   for (let w = 0; w < nWorkers; w++) {
-    const off = ctrlBlock.byteOffset + w * CTRL.INTS * 4;
-    blocks.push(new Int32Array(ctrlBlock.buffer, off, CTRL.INTS));
-    fblocks.push(new Float32Array(ctrlBlock.buffer, off, CTRL.INTS));
     const worker = new Worker(new URL('./kernel-worker.js', import.meta.url), {
-      workerData: { module: base.module, memory: base.memory, ctrl: off, spinMicros: opts.spinMicros ?? 200 },
+      workerData: { module: base.module, memory: base.memory, ctrl: block.byteOffset, spinMicros: opts.spinMicros ?? 200 },
     });
     worker.unref();
     workers.push(worker);
   }
   let closed = nWorkers === 0;
   let seq = 0;
+  let mainError: unknown = null;
+  const onError = (e: unknown) => {
+    mainError ??= e;
+  };
 
-  function post(w: number, op: number, args: readonly number[]): void {
-    const c = blocks[w]!;
-    for (let i = 0; i < args.length; i++) c[CTRL.ARGS + i] = args[i]!;
+  /** Announce a product (or EXIT) under the sequence lock. */
+  function announce(op: number, fields: readonly number[], start: number, end: number, per: number, byCols: boolean): void {
+    Atomics.store(c, CTRL.SEQ, ++seq); // odd: writing
     c[CTRL.OP] = op;
-    Atomics.store(c, CTRL.SEQ, seq);
+    c[CTRL.START] = start;
+    c[CTRL.END] = end;
+    c[CTRL.PER] = per;
+    c[CTRL.BYCOLS] = byCols ? 1 : 0;
+    for (let i = 0; i < fields.length; i++) c[CTRL.ARGS + i] = fields[i]!;
+    Atomics.store(c, CTRL.SEQ, ++seq); // even: complete
     Atomics.notify(c, CTRL.SEQ);
-  }
-  function waitAll(): void {
-    for (let w = 0; w < nWorkers; w++) {
-      const c = blocks[w]!;
-      let spins = 0;
-      let since = 0;
-      while (Atomics.load(c, CTRL.DONE) !== seq) {
-        if (++spins > 20000) {
-          Atomics.wait(c, CTRL.DONE, Atomics.load(c, CTRL.DONE), 1);
-          if (since === 0) since = performance.now();
-          else if (performance.now() - since > 60_000) {
-            closed = true;
-            throw new Error('a kernel worker thread did not answer for 60 s; threads are off for this backend');
-          }
-        }
-      }
-      if (c[CTRL.ERR] !== 0) {
-        c[CTRL.ERR] = 0;
-        throw new Error('a kernel worker thread failed (see its message above)');
-      }
-    }
   }
 
   type Fn = (m: number, n: number, k: number, a: number, b: number, c: number, acc: boolean, i0: number, i1: number, j0: number, j1: number) => void;
-  function product(op: number, fn: Fn, m: number, n: number, k: number, a: number, b: number, c: number, acc: boolean, colAlign: number, rowAlign: number): void {
-    if (closed || 2 * m * n * k < minFlops) {
-      fn(m, n, k, a, b, c, acc, 0, m, 0, n);
+  function product(op: number, fn: Fn, m: number, n: number, k: number, a: number, b: number, out: number, acc: boolean, colAlign: number, rowAlign: number): void {
+    if (closed || 2 * m * n * k < minFlops || m * n === 0) {
+      fn(m, n, k, a, b, out, acc, 0, m, 0, n);
       return;
     }
-    const parts = splitRanges(m, n, threads, colAlign, rowAlign);
-    seq = (seq + 1) | 0;
-    for (let w = 0; w < nWorkers; w++) {
-      const p = parts[w + 1]!;
-      post(w, op, [m, n, k, a, b, c, acc ? 1 : 0, p.i0, p.i1, p.j0, p.j1]);
+    // chunks of columns aligned to the tile width when C is wide enough, else of rows
+    const byCols = n >= colAlign * threads;
+    const extent = byCols ? n : m, align = byCols ? colAlign : rowAlign;
+    const per = Math.ceil(extent / CHUNKS / align) * align;
+    const chunks = Math.ceil(extent / per);
+    const start = Atomics.load(c, CTRL.NEXT);
+    const end = start + chunks;
+    announce(op, [m, n, k, a, b, out, acc ? 1 : 0], start, end, per, byCols);
+    claimChunks(x, c, op, start, end, onError);
+    // wait for the chunks the workers hold
+    let spins = 0;
+    while (Atomics.load(c, CTRL.DONE) !== end) {
+      if (++spins > 4096) {
+        const d = Atomics.load(c, CTRL.DONE);
+        if (d !== end) Atomics.wait(c, CTRL.DONE, d, 0.05);
+      }
     }
-    const p0 = parts[0]!;
-    fn(m, n, k, a, b, c, acc, p0.i0, p0.i1, p0.j0, p0.j1);
-    waitAll();
+    if (c[CTRL.ERR] !== 0) {
+      c[CTRL.ERR] = 0;
+      const e = mainError;
+      mainError = null;
+      throw e ?? new Error('a kernel worker thread failed (see its message above)');
+    }
   }
 
   const ptr = base.ptr;
@@ -147,8 +126,8 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
     close() {
       if (closed) return;
       closed = true;
-      seq = (seq + 1) | 0;
-      for (let w = 0; w < nWorkers; w++) post(w, OP.EXIT, []);
+      const next = Atomics.load(c, CTRL.NEXT);
+      announce(OP.EXIT, [], next, next, 1, true);
       for (const w of workers) void w.terminate();
     },
   };
@@ -160,9 +139,12 @@ export type NodeKernelsName = 'auto' | 'reference' | 'wasm' | 'wasm-threads';
 export const nodeKernelsNames: readonly NodeKernelsName[] = ['auto', 'reference', 'wasm', 'wasm-threads'];
 
 /**
- * The kernel backend called `name`, in Node. 'auto' is the fastest correct choice here:
- * 'wasm-threads' (2 threads) when WebAssembly SIMD and shared memory are available, else 'wasm',
- * else 'reference'. A threaded backend's workers do not keep the process alive; `close()` stops them.
+ * The kernel backend called `name`, in Node. 'auto' is the fastest correct choice measured on the
+ * target machine (2 cores shared with other work, see bench/results.md): the single-threaded
+ * 'wasm' backend when WebAssembly SIMD is available, else 'reference'. 'wasm-threads' (2 threads)
+ * is available on request; on the shared machine its hand-offs cost more than the second core
+ * gave back, even for 100×784·784×100 products. A threaded backend's workers do not keep the
+ * process alive; `close()` stops them.
  */
 export async function createNodeKernels(name: NodeKernelsName | string = 'auto'): Promise<Kernels> {
   switch (name) {
@@ -173,8 +155,7 @@ export async function createNodeKernels(name: NodeKernelsName | string = 'auto')
     case 'wasm-threads':
       return createThreadedKernels();
     case 'auto':
-      if (!wasmSimdSupported()) return referenceKernels;
-      return wasmSharedMemorySupported() ? createThreadedKernels() : createWasmKernels();
+      return wasmSimdSupported() ? createWasmKernels() : referenceKernels;
     default:
       throw new Error(`unknown backend "${name}"; available: ${nodeKernelsNames.join(', ')}`);
   }
