@@ -30,7 +30,7 @@ interface Run {
 }
 
 function nnlab(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: 'utf8', timeout: 300_000 }); // generous: a loaded 2-core machine can be slow
   if (r.error) throw r.error;
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

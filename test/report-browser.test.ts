@@ -59,7 +59,7 @@ async function check(file: string, shot: string): Promise<{ rendered: Rendered; 
     if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) problems.push(`network request: ${r.url()}`);
   });
   await page.goto(pathToFileURL(resolve(file)).href);
-  await page.waitForFunction(() => (window as unknown as { nnlabRendered?: Rendered }).nnlabRendered?.done === true, undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => (window as unknown as { nnlabRendered?: Rendered }).nnlabRendered?.done === true, undefined, { timeout: 60_000 });
   const rendered = await page.evaluate(() => (window as unknown as { nnlabRendered: Rendered }).nnlabRendered);
   const expected = await page.evaluate(() => {
     const d = JSON.parse(document.getElementById('nnlab-data')!.textContent!) as { charts: { id: string }[]; test: { misclassified: unknown[] } | null };
@@ -98,7 +98,7 @@ async function check(file: string, shot: string): Promise<{ rendered: Rendered; 
 
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser test`;
 
-test('a run report renders every chart and digit in headless Chromium', { skip, timeout: 120_000 }, async () => {
+test('a run report renders every chart and digit in headless Chromium', { skip, timeout: 300_000 }, async () => {
   let file = process.env.NNLAB_REPORT;
   if (!file) {
     file = join(root, 'run', 'report.html');
@@ -110,7 +110,7 @@ test('a run report renders every chart and digit in headless Chromium', { skip, 
   assert.ok(expected.digits > 0, 'misclassified digits');
 });
 
-test('a comparison report renders its overlaid curves in headless Chromium', { skip, timeout: 120_000 }, async () => {
+test('a comparison report renders its overlaid curves in headless Chromium', { skip, timeout: 300_000 }, async () => {
   let file = process.env.NNLAB_COMPARE_REPORT;
   if (!file) {
     file = join(root, 'cmp', 'report.html');
