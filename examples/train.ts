@@ -1,5 +1,5 @@
 // A complete training script using nnlab as a library (run: npm run build && node dist/examples/train.js).
-import { resolveConfig, train, referenceKernels, formatArchitecture } from '../src/index.js';
+import { resolveConfig, train, createKernels, formatArchitecture } from '../src/index.js';
 import { loadSplits } from '../src/node/index.js';
 
 // The same description the CLI takes (`nnlab train --config FILE.json`).
@@ -15,10 +15,11 @@ const config = resolveConfig({
 });
 
 const data = loadSplits(config.data); // 10,000 train / 10,000 validation / 10,000 test
+const kernels = await createKernels('auto'); // WebAssembly SIMD where available, else the plain TypeScript reference
 const { result } = await train({
   config,
   data,
-  kernels: referenceKernels,
+  kernels,
   listener: {
     onEpoch: (e) => console.log(`epoch ${e.epoch}: validation accuracy ${(100 * e.validationAccuracy!).toFixed(2)} %`),
   },

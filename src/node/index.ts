@@ -1,3 +1,4 @@
 /** Node-only parts of nnlab: reading IDX files and the embedded MNIST, atomic writes. */
 export { loadSplits, loadExampleSet, readIdxFile, mnistDir, IDX_FILES } from './data.js';
 export { writeFileAtomic } from './atomic.js';
+export { createNodeKernels, createThreadedKernels, nodeKernelsNames } from './threaded-kernels.js';

@@ -1,0 +1,16 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+// The README's library example (examples/train.ts) must keep running and learning.
+test('the README training script runs and learns', () => {
+  const script = fileURLToPath(new URL('../examples/train.js', import.meta.url));
+  const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.filter((l) => /^epoch \d: validation accuracy/.test(l)).length, 3);
+  const m = /test accuracy (\d+\.\d+) %$/.exec(lines[lines.length - 1]!);
+  assert.ok(m, `last line: ${lines[lines.length - 1]}`);
+  assert.ok(Number(m[1]) > 85, `test accuracy ${m[1]} %`);
+});
