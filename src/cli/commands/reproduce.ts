@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { NnlabError } from '../../core/errors.js';
+import { defaultJobs, runJsonChild, runPool } from '../../node/parallel.js';
 import { bookScore, findPreset, PRESETS } from '../../train/presets.js';
 import type { RunResult } from '../../train/trainer.js';
 import { formatHelp, parseFlags, type FlagSpec } from '../flags.js';
@@ -20,24 +19,12 @@ export function meanSpread(xs: number[]): { mean: number; sd: number; min: numbe
   return { mean, sd, min: Math.min(...xs), max: Math.max(...xs) };
 }
 
-function runOne(args: string[]): Promise<RunResult> {
+async function runOne(args: string[]): Promise<RunResult> {
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [main, 'train', ...args, '--json', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 && code !== 3) return reject(new NnlabError(`nnlab train ${args.join(' ')} failed: ${err.trim().split('\n').pop() ?? `exit ${code}`}`));
-      try {
-        resolve(JSON.parse(last) as RunResult);
-      } catch {
-        reject(new NnlabError(`nnlab train ${args.join(' ')} printed no JSON result`));
-      }
-    });
-  });
+  const r = await runJsonChild<RunResult>(main, ['train', ...args, '--json', '--quiet']);
+  if ((r.code !== 0 && r.code !== 3) || !r.value)
+    throw new NnlabError(`nnlab train ${args.join(' ')} failed: ${r.stderr.split('\n').pop() || `exit ${r.code}`}`);
+  return r.value;
 }
 
 /**
@@ -62,18 +49,16 @@ export async function reproduceCommand(argv: string[]): Promise<number> {
   const preset = findPreset(positional[0]!);
   if (!preset) throw new NnlabError(`unknown preset "${positional[0]}"; 'nnlab presets' lists them`);
   const seeds = (values.seeds as number | undefined) ?? 3;
-  const jobs = Math.max(1, (values.jobs as number | undefined) ?? availableParallelism());
-  const queue = Array.from({ length: seeds }, (_, i) => i + 1);
-  const results: RunResult[] = new Array(seeds);
-  await Promise.all(
-    Array.from({ length: Math.min(jobs, seeds) }, async () => {
-      for (let s = queue.shift(); s !== undefined; s = queue.shift()) {
-        const r = await runOne(['--preset', preset.name, '--seed', String(s), ...extra]);
-        results[s - 1] = r;
-        const score = bookScore(preset.metric, r);
-        process.stderr.write(`${preset.name} seed ${s}: ${score === null ? 'n/a' : (100 * score).toFixed(2) + ' %'} (${preset.metric}) in ${r.seconds.toFixed(0)} s\n`);
-      }
-    }),
+  const jobs = Math.max(1, (values.jobs as number | undefined) ?? defaultJobs());
+  const results = await runPool(
+    Array.from({ length: seeds }, (_, i) => i + 1),
+    jobs,
+    async (s) => {
+      const r = await runOne(['--preset', preset.name, '--seed', String(s), ...extra]);
+      const score = bookScore(preset.metric, r);
+      process.stderr.write(`${preset.name} seed ${s}: ${score === null ? 'n/a' : (100 * score).toFixed(2) + ' %'} (${preset.metric}) in ${r.seconds.toFixed(0)} s\n`);
+      return r;
+    },
   );
   const scores = results.map((r) => bookScore(preset.metric, r)).filter((v): v is number => v !== null);
   const st = meanSpread(scores);
