@@ -10,7 +10,7 @@ export {
 } from './elementwise';
 
 export {
-  im2col, col2im, channelsToBatch, batchToChannels, addChannelBias, channelSums,
+  im2col, im2colRows, col2im, col2imChannels, channelsToBatch, batchToChannels, addChannelBias, channelSums,
   maxpoolForward, maxpoolBackward, avgpoolForward, avgpoolBackward,
 } from './conv';
 

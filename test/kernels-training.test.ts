@@ -36,6 +36,7 @@ const CASES: [string, PartialRunConfig][] = [
   ['MLP sigmoid + cross-entropy + L2 (the torch benchmark setup)', { network: { layers: parseArchitecture('dense 30 sigmoid, dense 4 sigmoid') }, cost: 'cross-entropy', learningRate: 0.5, regularization: { l2: 5 } }],
   ['MLP relu/tanh + softmax, Adam, L1', { network: { layers: parseArchitecture('dense 33 relu, dense 7 tanh, softmax 4'), init: 'he' }, cost: 'log-likelihood', learningRate: 0.01, optimizer: { type: 'adam' }, regularization: { l1: 0.1 } }],
   ['small CNN, momentum', { network: { layers: parseArchitecture('conv 5x3x3 relu, maxpool 2, dense 9 relu, softmax 4') }, cost: 'log-likelihood', learningRate: 0.05, optimizer: { type: 'momentum' } }],
+  ['two conv layers (col2im over several channels), nesterov', { network: { layers: parseArchitecture('conv 4x3x3 relu, maxpool 2, conv 6x2x2 relu, dense 9 relu, softmax 4') }, cost: 'log-likelihood', learningRate: 0.05, optimizer: { type: 'nesterov' } }],
 ];
 
 async function run(config: PartialRunConfig, kernels: Kernels) {
@@ -53,7 +54,7 @@ for (const [label, config] of CASES) {
   test(`${label}: wasm and wasm-threads train like the reference`, async () => {
     const ref = await run(config, referenceKernels);
     const wasm = await run(config, await createWasmKernels());
-    const t = await createThreadedKernels({ threads: 2, minFlops: 0 });
+    const t = await createThreadedKernels({ threads: 2, minFlops: 0, minFloats: 0 });
     threaded.push(t);
     const thr = await run(config, t);
     // threads change nothing, bit for bit

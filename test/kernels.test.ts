@@ -57,9 +57,9 @@ const BACKENDS: Backend[] = [
   { label: 'wasm (shared memory)', make: () => createWasmKernels() },
   { label: 'wasm (plain memory)', make: () => createWasmKernels({ forcePlain: true, plainMemoryMiB: 96 }) },
   {
-    label: 'wasm-threads (2 workers, every product split)',
+    label: 'wasm-threads (2 workers, every product and split kernel split)',
     make: async () => {
-      const k = await createThreadedKernels({ threads: 2, minFlops: 0 });
+      const k = await createThreadedKernels({ threads: 2, minFlops: 0, minFloats: 0 });
       threaded.push(k);
       return k;
     },
@@ -272,7 +272,7 @@ for (const be of BACKENDS) {
     });
 
     test('max and average pooling, forward and backward', () => {
-      for (const [planes, h, w] of [[1, 4, 4], [3, 7, 5], [20, 24, 24], [2, 9, 9]] as const)
+      for (const [planes, h, w] of [[1, 4, 4], [3, 7, 5], [20, 24, 24], [2, 9, 9], [3, 12, 19], [2, 8, 30]] as const)
         for (const [size, stride] of [[2, 2], [3, 1], [3, 2], [1, 1]] as const) {
           const oh = Math.floor((h - size) / stride) + 1, ow = Math.floor((w - size) / stride) + 1;
           const x = rand(planes * h * w);
@@ -295,6 +295,23 @@ for (const be of BACKENDS) {
           K.avgpoolBackward(put(K, dy), planes, h, w, size, stride, oh, ow, DX);
           close(DX, dx, planes * h * w, `avgpoolBackward ${tag}`);
         }
+    });
+
+    test('max pooling with ties, zeros (as after ReLU), −∞ and NaN picks what the reference picks', () => {
+      for (const [h, w] of [[8, 8], [6, 14], [24, 24]] as const) {
+        const planes = 2, oh = h / 2, ow = w / 2, no = planes * oh * ow;
+        const x = rand(planes * h * w).map((v, i) => (i % 3 === 0 ? 0 : v > 0.3 ? v : 0));
+        x[0] = -Infinity; x[1] = -Infinity; x[w] = -Infinity; x[w + 1] = -Infinity; // a window of −∞ only
+        x[2] = NaN; x[3] = 0.5; // NaN never wins
+        x[4] = NaN; x[5] = NaN; x[w + 4] = NaN; x[w + 5] = NaN; // a window of NaN only
+        const y = new Float32Array(no), arg = new Float32Array(no), Y = take(K, no), ARG = take(K, no);
+        R.maxpoolForward(x, planes, h, w, 2, 2, oh, ow, y, arg);
+        K.maxpoolForward(put(K, x), planes, h, w, 2, 2, oh, ow, Y, ARG);
+        for (let i = 0; i < no; i++) {
+          assert.ok(Object.is(Y[i], y[i]), `maxpool ${h}x${w} output ${i}: ${Y[i]} vs reference ${y[i]}`);
+          assert.equal(ARG[i], arg[i], `maxpool ${h}x${w} argmax ${i}`);
+        }
+      }
     });
 
     test('gatherBytes: rows of bytes to scaled floats, any row size', () => {

@@ -4,7 +4,9 @@ import type { WasmExports } from '../kernels/wasm/wasm-kernels.js';
  * How the main thread and the kernel workers (`threaded-kernels.ts`, `kernel-worker.ts`) share a
  * matrix product: a control block of Int32 slots in the shared wasm memory.
  *
- * A product is cut into chunks (column or row ranges aligned to the kernels' tiles). Chunk
+ * A product is cut into chunks (column or row ranges aligned to the kernels' tiles); the other
+ * split kernels (im2col, col2im, pooling, ReLU) into ranges of rows, channels, planes or elements
+ * (`EXTENT` items, `PER` a chunk), each range written by one thread only. Chunk
  * numbers are global and only grow: a product owns chunks [START, END). Every thread, the main
  * one included, claims the next chunk with a compare-exchange on NEXT while it lies in its
  * product's range, computes it, and adds 1 to DONE; the main thread returns when DONE reaches
@@ -25,13 +27,15 @@ export const CTRL = {
   PER: 5,
   /** 1: chunks are column ranges; 0: row ranges. */
   BYCOLS: 6,
-  /** m, n, k, a, b, c, accumulate. */
-  ARGS: 7,
+  /** Items split by a range op (rows, channels, planes or elements). */
+  EXTENT: 7,
+  /** The kernel's arguments: m, n, k, a, b, c, accumulate for a product; see `runChunk` for the others. */
+  ARGS: 8,
   /** Claim counter (own cache line). */
-  NEXT: 16,
+  NEXT: 32,
   /** Completed-chunk counter (own cache line). */
-  DONE: 32,
-  INTS: 48,
+  DONE: 48,
+  INTS: 64,
 } as const;
 
 export const OP = {
@@ -39,25 +43,64 @@ export const OP = {
   GEMM: 1,
   GEMM_NT: 2,
   GEMM_TN: 3,
+  /** im2col by rows of the column matrix. */
+  IM2COL: 4,
+  /** col2im by input channels. */
+  COL2IM: 5,
+  /** max-pooling forward / backward by planes. */
+  MAXPOOL: 6,
+  MAXPOOL_BACK: 7,
+  /** ReLU forward / backward by elements. */
+  RELU: 8,
+  RELU_BACK: 9,
 } as const;
 
 /** Compute chunk `r` (0-based within its product) described by the control block. */
 function runChunk(x: WasmExports, c: Int32Array, op: number, r: number): void {
-  const m = c[CTRL.ARGS]!, n = c[CTRL.ARGS + 1]!, k = c[CTRL.ARGS + 2]!;
-  const a = c[CTRL.ARGS + 3]!, b = c[CTRL.ARGS + 4]!, out = c[CTRL.ARGS + 5]!, acc = c[CTRL.ARGS + 6]! !== 0;
+  const A = (i: number) => c[CTRL.ARGS + i]!;
   const per = c[CTRL.PER]!;
-  let i0 = 0, i1 = m, j0 = 0, j1 = n;
-  if (c[CTRL.BYCOLS]) {
-    j0 = r * per;
-    j1 = Math.min(n, j0 + per);
-  } else {
-    i0 = r * per;
-    i1 = Math.min(m, i0 + per);
+  if (op <= OP.GEMM_TN) {
+    const m = A(0), n = A(1), k = A(2), a = A(3), b = A(4), out = A(5), acc = A(6) !== 0;
+    let i0 = 0, i1 = m, j0 = 0, j1 = n;
+    if (c[CTRL.BYCOLS]) {
+      j0 = r * per;
+      j1 = Math.min(n, j0 + per);
+    } else {
+      i0 = r * per;
+      i1 = Math.min(m, i0 + per);
+    }
+    if (op === OP.GEMM) x.gemm(m, n, k, a, b, out, acc, i0, i1, j0, j1);
+    else if (op === OP.GEMM_NT) x.gemmNT(m, n, k, a, b, out, acc, i0, i1, j0, j1);
+    else x.gemmTN(m, n, k, a, b, out, acc, i0, i1, j0, j1);
+    return;
   }
-  if (op === OP.GEMM) x.gemm(m, n, k, a, b, out, acc, i0, i1, j0, j1);
-  else if (op === OP.GEMM_NT) x.gemmNT(m, n, k, a, b, out, acc, i0, i1, j0, j1);
-  else if (op === OP.GEMM_TN) x.gemmTN(m, n, k, a, b, out, acc, i0, i1, j0, j1);
-  else throw new Error(`kernel threads: unknown op ${op}`);
+  const lo = r * per, hi = Math.min(c[CTRL.EXTENT]!, lo + per), len = hi - lo;
+  switch (op) {
+    case OP.IM2COL: // x, xOff, count, c, h, w, k, stride, padY, padX, oh, ow, col
+      x.im2colRows(A(0), A(1), A(2), A(3), A(4), A(5), A(6), A(7), A(8), A(9), A(10), A(11), A(12), lo, hi);
+      return;
+    case OP.COL2IM: // col, count, c, h, w, k, stride, padY, padX, oh, ow, dx, dxOff
+      x.col2imChannels(A(0), A(1), A(2), A(3), A(4), A(5), A(6), A(7), A(8), A(9), A(10), A(11), A(12), lo, hi);
+      return;
+    case OP.MAXPOOL: { // x, h, w, size, stride, oh, ow, y, arg: planes [lo, hi)
+      const hw = A(1) * A(2), ohw = A(5) * A(6);
+      x.maxpoolForward(A(0) + 4 * lo * hw, len, A(1), A(2), A(3), A(4), A(5), A(6), A(7) + 4 * lo * ohw, A(8) + 4 * lo * ohw);
+      return;
+    }
+    case OP.MAXPOOL_BACK: { // dy, arg, h, w, oh, ow, dx
+      const hw = A(2) * A(3), ohw = A(4) * A(5);
+      x.maxpoolBackward(A(0) + 4 * lo * ohw, A(1) + 4 * lo * ohw, len, A(2), A(3), A(4), A(5), A(6) + 4 * lo * hw);
+      return;
+    }
+    case OP.RELU: // z, a
+      x.relu(A(0) + 4 * lo, A(1) + 4 * lo, len);
+      return;
+    case OP.RELU_BACK: // z, da, dz
+      x.reluBackward(A(0) + 4 * lo, A(1) + 4 * lo, A(2) + 4 * lo, len);
+      return;
+    default:
+      throw new Error(`kernel threads: unknown op ${op}`);
+  }
 }
 
 /**

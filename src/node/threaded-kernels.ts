@@ -8,9 +8,11 @@ import { claimChunks, CTRL, OP } from './kernel-protocol.js';
  * The WebAssembly SIMD backend on several cores: worker threads instantiate the same kernels over
  * the same shared memory, and a matrix product with at least `minFlops` floating-point operations
  * is cut into 8 column (or row) ranges that the main thread and the workers claim one at a time
- * (see `kernel-protocol.ts`), so a worker the OS does not schedule in time costs little. Smaller
- * products and all other kernels run inline on the main thread, where handing work over would
- * cost more than it saves.
+ * (see `kernel-protocol.ts`), so a worker the OS does not schedule in time costs little. The
+ * convolution helpers (im2col, col2im), max-pooling and ReLU are split the same way (by rows,
+ * channels, planes or elements) when they touch at least `minFloats` floats. Smaller calls and
+ * all other kernels run inline on the main thread, where handing work over would cost more than
+ * it saves.
  *
  * Reproducibility: the wasm kernels compute each element of a product by one fixed sequence of
  * operations whatever range it falls in, so results are bit-for-bit those of the single-threaded
@@ -29,12 +31,17 @@ export interface ThreadedOptions {
   threads?: number;
   /** Split products of at least this many flops (default 3e6, measured by `npm run bench`). */
   minFlops?: number;
+  /** Split im2col, col2im, pooling and ReLU calls that touch at least this many floats (default 32768). */
+  minFloats?: number;
   /** How long a worker spins waiting for the next task before it sleeps (µs, default 200). */
   spinMicros?: number;
 }
 
 /** Default split threshold; see bench/results.md for the measurements behind it. */
 export const DEFAULT_MIN_FLOPS = 3e6;
+
+/** Default size from which the non-product kernels are split. */
+export const DEFAULT_MIN_FLOATS = 1 << 15;
 
 /** Chunks a product is cut into (more than threads, so that a busy or late thread costs little). */
 const CHUNKS = 8;
@@ -43,6 +50,7 @@ const CHUNKS = 8;
 export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise<ThreadedKernels> {
   const threads = Math.max(1, Math.floor(opts.threads ?? 2));
   const minFlops = opts.minFlops ?? DEFAULT_MIN_FLOPS;
+  const minFloats = opts.minFloats ?? DEFAULT_MIN_FLOATS;
   const base: WasmKernels = await createWasmKernels();
   if (!base.shared) throw new Error('wasm-threads needs shared WebAssembly memory, which this platform lacks');
   const x = base.exports;
@@ -65,13 +73,14 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
   };
 
   /** Announce a product (or EXIT) under the sequence lock. */
-  function announce(op: number, fields: readonly number[], start: number, end: number, per: number, byCols: boolean): void {
+  function announce(op: number, fields: readonly number[], start: number, end: number, per: number, byCols: boolean, extent = 0): void {
     Atomics.store(c, CTRL.SEQ, ++seq); // odd: writing
     c[CTRL.OP] = op;
     c[CTRL.START] = start;
     c[CTRL.END] = end;
     c[CTRL.PER] = per;
     c[CTRL.BYCOLS] = byCols ? 1 : 0;
+    c[CTRL.EXTENT] = extent;
     for (let i = 0; i < fields.length; i++) c[CTRL.ARGS + i] = fields[i]!;
     Atomics.store(c, CTRL.SEQ, ++seq); // even: complete
     Atomics.notify(c, CTRL.SEQ);
@@ -91,8 +100,22 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
     const start = Atomics.load(c, CTRL.NEXT);
     const end = start + chunks;
     announce(op, [m, n, k, a, b, out, acc ? 1 : 0], start, end, per, byCols);
+    finish(op, start, end);
+  }
+
+  /** Run `op` over `extent` items in up to CHUNKS ranges (see `runChunk` for each op's fields). */
+  function ranges(op: number, fields: readonly number[], extent: number): void {
+    const per = Math.ceil(extent / Math.min(CHUNKS, extent));
+    const chunks = Math.ceil(extent / per);
+    const start = Atomics.load(c, CTRL.NEXT);
+    const end = start + chunks;
+    announce(op, fields, start, end, per, false, extent);
+    finish(op, start, end);
+  }
+
+  /** Take chunks of the announced op until none is left, then wait for the ones the workers hold. */
+  function finish(op: number, start: number, end: number): void {
     claimChunks(x, c, op, start, end, onError);
-    // wait for the chunks the workers hold
     let spins = 0;
     while (Atomics.load(c, CTRL.DONE) !== end) {
       if (++spins > 4096) {
@@ -122,6 +145,35 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
     },
     gemmTN(m, n, kk, a, b, c, accumulate) {
       product(OP.GEMM_TN, x.gemmTN, m, n, kk, ptr(a, kk * m), ptr(b, kk * n), ptr(c, m * n), accumulate, 8, 4);
+    },
+    im2col(v, xOff, count, cc, h, w, kk, stride, padY, padX, oh, ow, col) {
+      const rows = cc * kk * kk, n = rows * count * oh * ow;
+      if (closed || n < minFloats || rows < 2) return base.im2col(v, xOff, count, cc, h, w, kk, stride, padY, padX, oh, ow, col);
+      ranges(OP.IM2COL, [ptr(v, xOff + count * cc * h * w), xOff, count, cc, h, w, kk, stride, padY, padX, oh, ow, ptr(col, n)], rows);
+    },
+    col2im(col, count, cc, h, w, kk, stride, padY, padX, oh, ow, dx, dxOff) {
+      const n = cc * kk * kk * count * oh * ow;
+      if (closed || n < minFloats || cc < 2) return base.col2im(col, count, cc, h, w, kk, stride, padY, padX, oh, ow, dx, dxOff);
+      ranges(OP.COL2IM, [ptr(col, n), count, cc, h, w, kk, stride, padY, padX, oh, ow, ptr(dx, dxOff + count * cc * h * w), dxOff], cc);
+    },
+    maxpoolForward(v, planes, h, w, size, stride, oh, ow, y, arg) {
+      if (closed || planes * h * w < minFloats || planes < 2) return base.maxpoolForward(v, planes, h, w, size, stride, oh, ow, y, arg);
+      base.maxpoolForward(v, 0, h, w, size, stride, oh, ow, y, arg); // the single-threaded checks, on no planes
+      const no = planes * oh * ow;
+      ranges(OP.MAXPOOL, [ptr(v, planes * h * w), h, w, size, stride, oh, ow, ptr(y, no), ptr(arg, no)], planes);
+    },
+    maxpoolBackward(dy, arg, planes, h, w, oh, ow, dx) {
+      if (closed || planes * h * w < minFloats || planes < 2) return base.maxpoolBackward(dy, arg, planes, h, w, oh, ow, dx);
+      const no = planes * oh * ow;
+      ranges(OP.MAXPOOL_BACK, [ptr(dy, no), ptr(arg, no), h, w, oh, ow, ptr(dx, planes * h * w)], planes);
+    },
+    relu(z, a, n) {
+      if (closed || n < minFloats) return base.relu(z, a, n);
+      ranges(OP.RELU, [ptr(z, n), ptr(a, n)], n);
+    },
+    reluBackward(z, da, dz, n) {
+      if (closed || n < minFloats) return base.reluBackward(z, da, dz, n);
+      ranges(OP.RELU_BACK, [ptr(z, n), ptr(da, n), ptr(dz, n)], n);
     },
     close() {
       if (closed) return;

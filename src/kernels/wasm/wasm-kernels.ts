@@ -23,7 +23,11 @@ export interface WasmExports {
   addRowVector(x: number, bias: number, rows: number, cols: number): void;
   columnSums(x: number, rows: number, cols: number, out: number, scale: number, acc: boolean): void;
   im2col(x: number, xOff: number, count: number, c: number, h: number, w: number, k: number, stride: number, padY: number, padX: number, oh: number, ow: number, col: number): void;
+  /** Rows [r0, r1) of im2col's column matrix (for threads). */
+  im2colRows(x: number, xOff: number, count: number, c: number, h: number, w: number, k: number, stride: number, padY: number, padX: number, oh: number, ow: number, col: number, r0: number, r1: number): void;
   col2im(col: number, count: number, c: number, h: number, w: number, k: number, stride: number, padY: number, padX: number, oh: number, ow: number, dx: number, dxOff: number): void;
+  /** col2im of input channels [c0, c1) only (for threads). */
+  col2imChannels(col: number, count: number, c: number, h: number, w: number, k: number, stride: number, padY: number, padX: number, oh: number, ow: number, dx: number, dxOff: number, c0: number, c1: number): void;
   channelsToBatch(src: number, count: number, channels: number, plane: number, dst: number, dstOff: number): void;
   batchToChannels(src: number, srcOff: number, count: number, channels: number, plane: number, dst: number): void;
   addChannelBias(x: number, bias: number, rows: number, channels: number, plane: number): void;
