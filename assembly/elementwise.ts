@@ -191,6 +191,19 @@ export function sgdStep(w: usize, g: usize, eta: f32, n: i32): void {
   if (t) storePartial(w + e, f32x4.sub(loadPartial(w + e, t), f32x4.mul(ev, loadPartial(g + e, t))), t);
 }
 
+/** w −= η (g + c·w): L2 and the SGD step in one pass (same operations as addL2Grad, then sgdStep). */
+export function sgdDecayStep(w: usize, g: usize, eta: f32, c: f32, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2, ev = f32x4.splat(eta), cv = f32x4.splat(c);
+  for (let o: usize = 0; o < e; o += 16) {
+    const wv = v128.load(w + o);
+    v128.store(w + o, f32x4.sub(wv, f32x4.mul(ev, f32x4.add(v128.load(g + o), f32x4.mul(cv, wv)))));
+  }
+  if (t) {
+    const wv = loadPartial(w + e, t);
+    storePartial(w + e, f32x4.sub(wv, f32x4.mul(ev, f32x4.add(loadPartial(g + e, t), f32x4.mul(cv, wv)))), t);
+  }
+}
+
 /** v = μ v − η g;  w += v. */
 export function momentumStep(w: usize, v: usize, g: usize, eta: f32, mu: f32, n: i32): void {
   const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2, ev = f32x4.splat(eta), mv = f32x4.splat(mu);

@@ -5,7 +5,7 @@ import { outer, dotNT } from './gemm';
 
 export {
   addRowVector, columnSums, sigmoid, sigmoidBackward, tanh, tanhBackward, relu, reluBackward,
-  softmaxRows, softmaxBackwardRows, mul, sub, axpy, scale, addL2Grad, addL1Grad, sgdStep,
+  softmaxRows, softmaxBackwardRows, mul, sub, axpy, scale, addL2Grad, addL1Grad, sgdStep, sgdDecayStep,
   momentumStep, nesterovStep, adagradStep, rmspropStep, adamStep, bytesToFloats,
 } from './elementwise';
 

@@ -212,6 +212,16 @@ for (const be of BACKENDS) {
         run('addL2Grad', (w, g) => R.addL2Grad(w, g, 0.01, n), (w, g) => K.addL2Grad(w, g, 0.01, n));
         run('addL1Grad', (w, g) => R.addL1Grad(w, g, 0.01, n), (w, g) => K.addL1Grad(w, g, 0.01, n));
         run('sgdStep', (w, g) => R.sgdStep(w, g, 0.5, n), (w, g) => K.sgdStep(w, g, 0.5, n));
+        run('sgdDecayStep', (w, g) => R.sgdDecayStep(w, g, 0.5, 1e-4, n), (w, g) => K.sgdDecayStep(w, g, 0.5, 1e-4, n));
+        // the one-pass L2 step is bit for bit the two-pass one, on each backend
+        for (const B of [R, K]) {
+          const w2 = put(B, w), g2 = put(B, g), w1 = put(B, w), g1 = put(B, g);
+          B.addL2Grad(w2, g2, 1e-4, n);
+          B.sgdStep(w2, g2, 0.5, n);
+          B.sgdDecayStep(w1, g1, 0.5, 1e-4, n);
+          assert.deepStrictEqual(w1.subarray(0, n), w2.subarray(0, n), `${B.name} sgdDecayStep = addL2Grad + sgdStep, n=${n}`);
+          assert.deepStrictEqual(g1.subarray(0, n), g.subarray(0, n), `${B.name} sgdDecayStep leaves g as it was, n=${n}`);
+        }
         run('momentumStep', (w, g, v) => R.momentumStep(w, v, g, 0.1, 0.9, n), (w, g, v) => K.momentumStep(w, v, g, 0.1, 0.9, n));
         run('nesterovStep', (w, g, v) => R.nesterovStep(w, v, g, 0.1, 0.9, n), (w, g, v) => K.nesterovStep(w, v, g, 0.1, 0.9, n));
         run('adagradStep', (w, g, _v, a) => R.adagradStep(w, a, g, 0.1, 1e-8, n), (w, g, _v, a) => K.adagradStep(w, a, g, 0.1, 1e-8, n));

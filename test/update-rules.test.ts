@@ -90,6 +90,23 @@ test('L1 with sgd: w → w − (ηλ/n) sgn(w) − η g with sgn(0) = 0 (eq. 97)
   near(b.value, [0.1, -0.2], 'b after step 2');
 });
 
+test('the trainer\'s one-pass L2 step (sgd.stepDecayed with c = λ/n) gives the same eq. 93 numbers; biases not decayed', () => {
+  const w = weights(W0, 2);
+  const b = biases(B0);
+  const opt = sgd(K);
+  const c = l2(1).weightDecay!(N);
+  assert.equal(c, 0.1);
+  w.grad.set(GW[0]!);
+  b.grad.set(GB);
+  opt.stepDecayed!([w, b], ETA, c);
+  near(w.value, [0.485, -1.01, 2.01, 0], 'w after step 1');
+  near(b.value, [0.15, -0.25], 'b after step 1');
+  w.grad.set(GW[1]!);
+  opt.stepDecayed!([w, b], ETA, c);
+  near(w.value, [0.50015, -1.0099, 1.9899, -0.04], 'w after step 2');
+  near(b.value, [0.1, -0.2], 'b after step 2');
+});
+
 test('L1 and L2 together: w → w − (ηλ₂/n) w − (ηλ₁/n) sgn(w) − η g', () => {
   const w = weights(W0, 2);
   const b = biases(B0);

@@ -99,6 +99,12 @@ export interface Kernels {
   addL1Grad(w: Float32Array, g: Float32Array, c: number, n: number): void;
   /** w −= η g. */
   sgdStep(w: Float32Array, g: Float32Array, eta: number, n: number): void;
+  /**
+   * The book's L2 step in one pass (eq. 93): w → (1 − ηλ/n) w − η ∂C₀/∂w, computed as
+   * w −= η (g + c·w) with c = λ/n, rounding g + c·w to float32 first, so that the result is bit for
+   * bit that of `addL2Grad` followed by `sgdStep` (without writing the sum back to g).
+   */
+  sgdDecayStep(w: Float32Array, g: Float32Array, eta: number, c: number, n: number): void;
   /** v = μ v − η g;  w += v. */
   momentumStep(w: Float32Array, v: Float32Array, g: Float32Array, eta: number, mu: number, n: number): void;
   /** Nesterov in the "look-ahead folded in" form: v = μ v − η g;  w += μ v − η g. */

@@ -294,6 +294,9 @@ export const referenceKernels: Kernels = {
   sgdStep(w, g, eta, n) {
     for (let i = 0; i < n; i++) w[i]! -= eta * g[i]!;
   },
+  sgdDecayStep(w, g, eta, c, n) {
+    for (let i = 0; i < n; i++) w[i]! -= eta * Math.fround(g[i]! + c * w[i]!); // w → (1 − ηλ/n) w − η ∂C₀/∂w
+  },
   momentumStep(w, v, g, eta, mu, n) {
     for (let i = 0; i < n; i++) {
       const vi = mu * v[i]! - eta * g[i]!;

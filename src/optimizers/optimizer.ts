@@ -9,6 +9,11 @@ export interface Optimizer {
   readonly name: string;
   /** Update every parameter from its gradient with learning rate η. */
   step(params: readonly Param[], eta: number): void;
+  /**
+   * The same step with L2's gradient term c·w (c = λ/n) folded in for the decayed parameters,
+   * in one pass over them instead of two; optimizers without it get the term added to g first.
+   */
+  stepDecayed?(params: readonly Param[], eta: number, c: number): void;
   /** The state buffers, in a stable order, for saving and restoring a run. */
   state(): Float32Array[];
 }

@@ -13,6 +13,7 @@ export function l2(lambda: number): Regularizer {
       for (const p of params) if (p.decay) for (let i = 0; i < p.size; i++) s += p.value[i]! * p.value[i]!;
       return (lambda / (2 * n)) * s;
     },
+    weightDecay: (n) => lambda / n,
     addGradient(params, n, kernels) {
       for (const p of params) if (p.decay) kernels.addL2Grad(p.value, p.grad, lambda / n, p.size); // ∂C/∂w += (λ/n) w
     },

@@ -11,6 +11,11 @@ export interface Regularizer {
   penalty(params: readonly Param[], n: number): number;
   /** g += ∂penalty/∂w for every decayed parameter. */
   addGradient(params: readonly Param[], n: number, kernels: Kernels): void;
+  /**
+   * For L2 only: the coefficient c = λ/n of its gradient term c·w, so that an optimizer with
+   * `stepDecayed` can fold the term into its step instead of `addGradient` writing it into g.
+   */
+  weightDecay?(n: number): number;
   /** A constraint applied after each optimizer step (max-norm), if any. */
   project?(params: readonly Param[]): void;
 }

@@ -123,6 +123,9 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
   const params = net.params();
   const optimizer = optimizerFor(config.optimizer, kernels);
   const regularizers: Regularizer[] = regularizersFor(config.regularization);
+  // L2's term c·w folded into the optimizer's step where it can (one pass over the weights, not two)
+  const folded = optimizer.stepDecayed ? (regularizers.find((r) => r.weightDecay) ?? null) : null;
+  const gradientTerms = regularizers.filter((r) => r !== folded);
   const schedule = scheduleFor(config.schedule, config.learningRate);
   const early = new EarlyStopping(config.earlyStopping.patience);
   const evaluator = new Evaluator(net, data.classes);
@@ -170,8 +173,9 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
       costSum += c;
       seen += count;
       net.backward(y, count);
-      for (const r of regularizers) r.addGradient(params, n, kernels);
-      optimizer.step(params, eta);
+      for (const r of gradientTerms) r.addGradient(params, n, kernels);
+      if (folded) optimizer.stepDecayed!(params, eta, folded.weightDecay!(n));
+      else optimizer.step(params, eta);
       for (const r of regularizers) r.project?.(params);
       L.onBatch?.(epoch, b + 1, batches, costSum / seen);
     }

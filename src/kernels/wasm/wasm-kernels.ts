@@ -51,6 +51,7 @@ export interface WasmExports {
   addL2Grad(w: number, g: number, c: number, n: number): void;
   addL1Grad(w: number, g: number, c: number, n: number): void;
   sgdStep(w: number, g: number, eta: number, n: number): void;
+  sgdDecayStep(w: number, g: number, eta: number, c: number, n: number): void;
   momentumStep(w: number, v: number, g: number, eta: number, mu: number, n: number): void;
   nesterovStep(w: number, v: number, g: number, eta: number, mu: number, n: number): void;
   adagradStep(w: number, acc: number, g: number, eta: number, eps: number, n: number): void;
@@ -309,6 +310,9 @@ function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: Web
     },
     sgdStep(w, g, eta, n) {
       x.sgdStep(ptr(w, n), ptr(g, n), eta, n);
+    },
+    sgdDecayStep(w, g, eta, c, n) {
+      x.sgdDecayStep(ptr(w, n), ptr(g, n), eta, c, n);
     },
     momentumStep(w, v, g, eta, mu, n) {
       x.momentumStep(ptr(w, n), ptr(v, n), ptr(g, n), eta, mu, n);
