@@ -114,7 +114,7 @@ const CNN: Model = {
   id: 'cnn',
   title: 'Chapter-6 CNN (conv 20@5×5, pool, conv 40@5×5, pool, FC 100, softmax; ReLU, log-likelihood)',
   config: {
-    network: { layers: 'conv 20x5x5 relu, maxpool 2, conv 40x5x5 relu, maxpool 2, dense 100 relu, softmax 10', init: 'default' },
+    network: { layers: 'conv 20x5x5, maxpool 2, relu, conv 40x5x5, maxpool 2, relu, dense 100 relu, softmax 10', init: 'default' }, // torch_reference.py's order
     cost: 'log-likelihood',
     learningRate: 0.03,
     regularization: { l2: 0.1 },

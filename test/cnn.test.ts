@@ -99,3 +99,22 @@ test('a small CNN learns real MNIST well above chance in two short epochs (refer
   assert.ok(result.bestValidationAccuracy! > 0.8, `validation accuracy ${result.bestValidationAccuracy}`);
   assert.equal(new Evaluator(network, 10).evaluate(data.test).accuracy, result.testAccuracy);
 });
+
+test('ReLU before or after max-pooling is the same network: equal weights after training, bit for bit (why the presets pool first)', async () => {
+  const all = loadSplits({ source: 'mnist', trainSize: 1000, validationSize: 10000, augment: '' });
+  const data = { ...all, validation: subset(all.validation, 0, 200), test: subset(all.test, 0, 100) };
+  const run = async (layers: string) => {
+    const config = resolveConfig({
+      network: { layers, init: 'he' }, cost: 'log-likelihood', learningRate: 0.05, epochs: 2, batchSize: 10, seed: 9,
+      regularization: { l2: 0.1 },
+      monitor: { trainCost: false, trainAccuracy: false, validationCost: false, validationAccuracy: true, testCost: false, testAccuracy: false },
+    });
+    const { network, result } = await train({ config, data, kernels: K });
+    return { weights: network.params().map((p) => Float32Array.from(p.value.subarray(0, p.size))), accuracy: result.bestValidationAccuracy };
+  };
+  const before = await run('conv 4x5x5 relu, maxpool 2, conv 6x3x3 relu, maxpool 2, dense 12 relu, softmax 10');
+  const after = await run('conv 4x5x5, maxpool 2, relu, conv 6x3x3, maxpool 2, relu, dense 12 relu, softmax 10');
+  assert.deepStrictEqual(after.weights, before.weights);
+  assert.equal(after.accuracy, before.accuracy);
+  assert.ok(before.accuracy! > 0.3, `the network learned something (validation accuracy ${before.accuracy})`);
+});

@@ -110,8 +110,10 @@ for (const [hidden, row, largeBook, defBook] of [[30, 'B15', 0.9648, 0.9653], [1
 // Conv + ReLU/sigmoid, then pooling, equals network3's "pool, then activation" (a monotone neuron
 // and a per-map bias commute with max-pooling).
 const ch6Monitor = { trainCost: false, trainAccuracy: false, validationCost: true, validationAccuracy: true, testCost: false, testAccuracy: false };
-const CONV1 = (act: string) => `conv 20x5x5 ${act}, maxpool 2`;
-const CONV2 = (act: string) => `conv 40x5x5 ${act}, maxpool 2`;
+// network3's order, σ(maxpool(z) + b): the neuron after pooling, on a quarter of the values (the same
+// function as neuron-then-pool, since the maximum commutes with a monotone neuron; test/cnn.test.ts)
+const CONV1 = (act: string) => `conv 20x5x5, maxpool 2, ${act}`;
+const CONV2 = (act: string) => `conv 40x5x5, maxpool 2, ${act}`;
 /**
  * The book's expanded data (rows C5-C9: each image plus its four 1-pixel shifts, 250,000 images)
  * made on the fly: every epoch shows each of the 50,000 images once, as the original or one of the
