@@ -53,11 +53,21 @@ export const OP = {
   /** ReLU forward / backward by elements. */
   RELU: 8,
   RELU_BACK: 9,
+  /** Optimizer steps by elements: sgdStep, sgdDecayStep, momentumStep. */
+  SGD: 10,
+  SGD_DECAY: 11,
+  MOMENTUM: 12,
 } as const;
 
+/** Floats among the ARGS (learning rate, decay, momentum) travel as their float32 bits: this view reads them. */
+export function floatView(c: Int32Array): Float32Array {
+  return new Float32Array(c.buffer, c.byteOffset, c.length);
+}
+
 /** Compute chunk `r` (0-based within its product) described by the control block. */
-function runChunk(x: WasmExports, c: Int32Array, op: number, r: number): void {
+function runChunk(x: WasmExports, c: Int32Array, f: Float32Array, op: number, r: number): void {
   const A = (i: number) => c[CTRL.ARGS + i]!;
+  const F = (i: number) => f[CTRL.ARGS + i]!;
   const per = c[CTRL.PER]!;
   if (op <= OP.GEMM_TN) {
     const m = A(0), n = A(1), k = A(2), a = A(3), b = A(4), out = A(5), acc = A(6) !== 0;
@@ -98,6 +108,15 @@ function runChunk(x: WasmExports, c: Int32Array, op: number, r: number): void {
     case OP.RELU_BACK: // z, da, dz
       x.reluBackward(A(0) + 4 * lo, A(1) + 4 * lo, A(2) + 4 * lo, len);
       return;
+    case OP.SGD: // w, g, η
+      x.sgdStep(A(0) + 4 * lo, A(1) + 4 * lo, F(2), len);
+      return;
+    case OP.SGD_DECAY: // w, g, η, c
+      x.sgdDecayStep(A(0) + 4 * lo, A(1) + 4 * lo, F(2), F(3), len);
+      return;
+    case OP.MOMENTUM: // w, v, g, η, μ
+      x.momentumStep(A(0) + 4 * lo, A(1) + 4 * lo, A(2) + 4 * lo, F(3), F(4), len);
+      return;
     default:
       throw new Error(`kernel threads: unknown op ${op}`);
   }
@@ -108,13 +127,13 @@ function runChunk(x: WasmExports, c: Int32Array, op: number, r: number): void {
  * even if a chunk throws (the error is flagged in ERR and DONE still advances, so nobody waits
  * forever); `onError` sees the exception.
  */
-export function claimChunks(x: WasmExports, c: Int32Array, op: number, start: number, end: number, onError: (e: unknown) => void): void {
+export function claimChunks(x: WasmExports, c: Int32Array, f: Float32Array, op: number, start: number, end: number, onError: (e: unknown) => void): void {
   for (;;) {
     const v = Atomics.load(c, CTRL.NEXT);
     if (v < start || v >= end) return;
     if (Atomics.compareExchange(c, CTRL.NEXT, v, v + 1) !== v) continue;
     try {
-      runChunk(x, c, op, v - start);
+      runChunk(x, c, f, op, v - start);
     } catch (e) {
       Atomics.store(c, CTRL.ERR, 1);
       onError(e);

@@ -6,7 +6,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { instantiateKernels } from '../kernels/wasm/wasm-kernels.js';
-import { claimChunks, CTRL, OP } from './kernel-protocol.js';
+import { claimChunks, CTRL, floatView, OP } from './kernel-protocol.js';
 
 interface Init {
   module: WebAssembly.Module;
@@ -19,6 +19,7 @@ interface Init {
 const init = workerData as Init;
 const x = instantiateKernels(init.module, init.memory);
 const c = new Int32Array(init.memory.buffer, init.ctrl, CTRL.INTS);
+const f = floatView(c);
 const report = (e: unknown) => console.error(e);
 
 // The block starts zeroed: a product announced before this thread got here has SEQ 2 and is not missed.
@@ -41,5 +42,5 @@ for (;;) {
   if (Atomics.load(c, CTRL.SEQ) !== seq) continue; // rewritten meanwhile: read again
   last = seq;
   if (op === OP.EXIT) break;
-  claimChunks(x, c, op, start, end, report);
+  claimChunks(x, c, f, op, start, end, report);
 }

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Kernels } from '../kernels/kernels.js';
 import { referenceKernels } from '../kernels/reference.js';
 import { createWasmKernels, wasmSimdSupported, type WasmKernels } from '../kernels/wasm/wasm-kernels.js';
-import { claimChunks, CTRL, OP } from './kernel-protocol.js';
+import { claimChunks, CTRL, floatView, OP } from './kernel-protocol.js';
 
 /**
  * The WebAssembly SIMD backend on several cores: worker threads instantiate the same kernels over
@@ -31,8 +31,10 @@ export interface ThreadedOptions {
   threads?: number;
   /** Split products of at least this many flops (default 3e6, measured by `npm run bench`). */
   minFlops?: number;
-  /** Split im2col, col2im, pooling and ReLU calls that touch at least this many floats (default 32768). */
+  /** Split im2col, col2im, pooling, ReLU and optimizer steps that touch at least this many floats (default 32768). */
   minFloats?: number;
+  /** A split product gets about one chunk per this many flops, at least one a thread and at most 8 (default 1e6). */
+  chunkFlops?: number;
   /** How long a worker spins waiting for the next task before it sleeps (µs, default 200). */
   spinMicros?: number;
 }
@@ -51,12 +53,14 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
   const threads = Math.max(1, Math.floor(opts.threads ?? 2));
   const minFlops = opts.minFlops ?? DEFAULT_MIN_FLOPS;
   const minFloats = opts.minFloats ?? DEFAULT_MIN_FLOATS;
+  const chunkFlops = opts.chunkFlops ?? 1e6;
   const base: WasmKernels = await createWasmKernels();
   if (!base.shared) throw new Error('wasm-threads needs shared WebAssembly memory, which this platform lacks');
   const x = base.exports;
   const nWorkers = threads - 1;
   const block = base.alloc(CTRL.INTS);
   const c = new Int32Array(block.buffer, block.byteOffset, CTRL.INTS);
+  const cf = floatView(c);
   const workers: Worker[] = [];
   for (let w = 0; w < nWorkers; w++) {
     const worker = new Worker(new URL('./kernel-worker.js', import.meta.url), {
@@ -73,7 +77,7 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
   };
 
   /** Announce a product (or EXIT) under the sequence lock. */
-  function announce(op: number, fields: readonly number[], start: number, end: number, per: number, byCols: boolean, extent = 0): void {
+  function announce(op: number, fields: readonly number[], start: number, end: number, per: number, byCols: boolean, extent = 0, floats: readonly number[] = []): void {
     Atomics.store(c, CTRL.SEQ, ++seq); // odd: writing
     c[CTRL.OP] = op;
     c[CTRL.START] = start;
@@ -82,6 +86,7 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
     c[CTRL.BYCOLS] = byCols ? 1 : 0;
     c[CTRL.EXTENT] = extent;
     for (let i = 0; i < fields.length; i++) c[CTRL.ARGS + i] = fields[i]!;
+    for (let i = 0; i < floats.length; i++) cf[CTRL.ARGS + fields.length + i] = floats[i]!; // after the ints
     Atomics.store(c, CTRL.SEQ, ++seq); // even: complete
     Atomics.notify(c, CTRL.SEQ);
   }
@@ -95,7 +100,8 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
     // chunks of columns aligned to the tile width when C is wide enough, else of rows
     const byCols = n >= colAlign * threads;
     const extent = byCols ? n : m, align = byCols ? colAlign : rowAlign;
-    const per = Math.ceil(extent / CHUNKS / align) * align;
+    const want = Math.min(CHUNKS, Math.max(threads, Math.round((2 * m * n * k) / chunkFlops)));
+    const per = Math.ceil(extent / want / align) * align;
     const chunks = Math.ceil(extent / per);
     const start = Atomics.load(c, CTRL.NEXT);
     const end = start + chunks;
@@ -104,18 +110,18 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
   }
 
   /** Run `op` over `extent` items in up to CHUNKS ranges (see `runChunk` for each op's fields). */
-  function ranges(op: number, fields: readonly number[], extent: number): void {
+  function ranges(op: number, fields: readonly number[], extent: number, floats: readonly number[] = []): void {
     const per = Math.ceil(extent / Math.min(CHUNKS, extent));
     const chunks = Math.ceil(extent / per);
     const start = Atomics.load(c, CTRL.NEXT);
     const end = start + chunks;
-    announce(op, fields, start, end, per, false, extent);
+    announce(op, fields, start, end, per, false, extent, floats);
     finish(op, start, end);
   }
 
   /** Take chunks of the announced op until none is left, then wait for the ones the workers hold. */
   function finish(op: number, start: number, end: number): void {
-    claimChunks(x, c, op, start, end, onError);
+    claimChunks(x, c, cf, op, start, end, onError);
     let spins = 0;
     while (Atomics.load(c, CTRL.DONE) !== end) {
       if (++spins > 4096) {
@@ -174,6 +180,18 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
     reluBackward(z, da, dz, n) {
       if (closed || n < minFloats) return base.reluBackward(z, da, dz, n);
       ranges(OP.RELU_BACK, [ptr(z, n), ptr(da, n), ptr(dz, n)], n);
+    },
+    sgdStep(w, g, eta, n) {
+      if (closed || n < minFloats) return base.sgdStep(w, g, eta, n);
+      ranges(OP.SGD, [ptr(w, n), ptr(g, n)], n, [eta]);
+    },
+    sgdDecayStep(w, g, eta, cc, n) {
+      if (closed || n < minFloats) return base.sgdDecayStep(w, g, eta, cc, n);
+      ranges(OP.SGD_DECAY, [ptr(w, n), ptr(g, n)], n, [eta, cc]);
+    },
+    momentumStep(w, v, g, eta, mu, n) {
+      if (closed || n < minFloats) return base.momentumStep(w, v, g, eta, mu, n);
+      ranges(OP.MOMENTUM, [ptr(w, n), ptr(v, n), ptr(g, n)], n, [eta, mu]);
     },
     close() {
       if (closed) return;
