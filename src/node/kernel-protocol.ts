@@ -35,7 +35,14 @@ export const CTRL = {
   NEXT: 32,
   /** Completed-chunk counter (own cache line). */
   DONE: 48,
-  INTS: 64,
+  /**
+   * Workers asleep in Atomics.wait (own cache line). A worker adds 1 before it waits on SEQ; the main
+   * thread calls Atomics.notify (a costly call) only when this is not 0. With sequentially consistent
+   * atomics no wake-up is lost: a worker that registered after the main thread read 0 sees the new
+   * SEQ and does not sleep.
+   */
+  SLEEPERS: 64,
+  INTS: 80,
 } as const;
 
 export const OP = {

@@ -32,7 +32,9 @@ for (;;) {
     let spins = 0;
     while (seq === last || seq & 1) {
       if ((++spins & 255) === 0 && performance.now() > until) {
+        Atomics.add(c, CTRL.SLEEPERS, 1); // before the wait: see CTRL.SLEEPERS
         Atomics.wait(c, CTRL.SEQ, seq);
+        Atomics.sub(c, CTRL.SLEEPERS, 1);
         spins = 0;
       }
       seq = Atomics.load(c, CTRL.SEQ);

@@ -88,17 +88,19 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
     for (let i = 0; i < fields.length; i++) c[CTRL.ARGS + i] = fields[i]!;
     for (let i = 0; i < floats.length; i++) cf[CTRL.ARGS + fields.length + i] = floats[i]!; // after the ints
     Atomics.store(c, CTRL.SEQ, ++seq); // even: complete
-    Atomics.notify(c, CTRL.SEQ);
+    if (Atomics.load(c, CTRL.SLEEPERS) !== 0) Atomics.notify(c, CTRL.SEQ); // wake only sleepers (see CTRL.SLEEPERS)
   }
 
   type Fn = (m: number, n: number, k: number, a: number, b: number, c: number, acc: boolean, i0: number, i1: number, j0: number, j1: number) => void;
-  function product(op: number, fn: Fn, m: number, n: number, k: number, a: number, b: number, out: number, acc: boolean, colAlign: number, rowAlign: number): void {
+  function product(op: number, fn: Fn, m: number, n: number, k: number, a: number, b: number, out: number, acc: boolean, colAlign: number, rowAlign: number, preferRows = false): void {
     if (closed || 2 * m * n * k < minFlops || m * n === 0) {
       fn(m, n, k, a, b, out, acc, 0, m, 0, n);
       return;
     }
-    // chunks of columns aligned to the tile width when C is wide enough, else of rows
-    const byCols = n >= colAlign * threads;
+    // chunks of columns aligned to the tile width when C is wide enough, else of rows (or rows first
+    // when asked: a dense layer's dW = δᵀA by rows = units, the same units as its forward's columns, so
+    // each core keeps its own part of W and dW in its cache from step to step)
+    const byCols = preferRows && m >= rowAlign * threads ? false : n >= colAlign * threads;
     const extent = byCols ? n : m, align = byCols ? colAlign : rowAlign;
     const want = Math.min(CHUNKS, Math.max(threads, Math.round((2 * m * n * k) / chunkFlops)));
     const per = Math.ceil(extent / want / align) * align;
@@ -110,8 +112,9 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
   }
 
   /** Run `op` over `extent` items in up to CHUNKS ranges (see `runChunk` for each op's fields). */
-  function ranges(op: number, fields: readonly number[], extent: number, floats: readonly number[] = []): void {
-    const per = Math.ceil(extent / Math.min(CHUNKS, extent));
+  /** `chunks`: 8 for uneven work (im2col, ...); one a thread for element-wise steps, so that each thread updates the same part every call. */
+  function ranges(op: number, fields: readonly number[], extent: number, floats: readonly number[] = [], chunks0 = CHUNKS): void {
+    const per = Math.ceil(extent / Math.min(chunks0, extent));
     const chunks = Math.ceil(extent / per);
     const start = Atomics.load(c, CTRL.NEXT);
     const end = start + chunks;
@@ -150,7 +153,7 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
       product(OP.GEMM_NT, x.gemmNT, m, n, kk, ptr(a, m * kk), ptr(b, n * kk), ptr(c, m * n), accumulate, 4, 2);
     },
     gemmTN(m, n, kk, a, b, c, accumulate) {
-      product(OP.GEMM_TN, x.gemmTN, m, n, kk, ptr(a, kk * m), ptr(b, kk * n), ptr(c, m * n), accumulate, 8, 4);
+      product(OP.GEMM_TN, x.gemmTN, m, n, kk, ptr(a, kk * m), ptr(b, kk * n), ptr(c, m * n), accumulate, 8, 4, true);
     },
     im2col(v, xOff, count, cc, h, w, kk, stride, padY, padX, oh, ow, col) {
       const rows = cc * kk * kk, n = rows * count * oh * ow;
@@ -175,23 +178,23 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
     },
     relu(z, a, n) {
       if (closed || n < minFloats) return base.relu(z, a, n);
-      ranges(OP.RELU, [ptr(z, n), ptr(a, n)], n);
+      ranges(OP.RELU, [ptr(z, n), ptr(a, n)], n, [], threads);
     },
     reluBackward(z, da, dz, n) {
       if (closed || n < minFloats) return base.reluBackward(z, da, dz, n);
-      ranges(OP.RELU_BACK, [ptr(z, n), ptr(da, n), ptr(dz, n)], n);
+      ranges(OP.RELU_BACK, [ptr(z, n), ptr(da, n), ptr(dz, n)], n, [], threads);
     },
     sgdStep(w, g, eta, n) {
       if (closed || n < minFloats) return base.sgdStep(w, g, eta, n);
-      ranges(OP.SGD, [ptr(w, n), ptr(g, n)], n, [eta]);
+      ranges(OP.SGD, [ptr(w, n), ptr(g, n)], n, [eta], threads);
     },
     sgdDecayStep(w, g, eta, cc, n) {
       if (closed || n < minFloats) return base.sgdDecayStep(w, g, eta, cc, n);
-      ranges(OP.SGD_DECAY, [ptr(w, n), ptr(g, n)], n, [eta, cc]);
+      ranges(OP.SGD_DECAY, [ptr(w, n), ptr(g, n)], n, [eta, cc], threads);
     },
     momentumStep(w, v, g, eta, mu, n) {
       if (closed || n < minFloats) return base.momentumStep(w, v, g, eta, mu, n);
-      ranges(OP.MOMENTUM, [ptr(w, n), ptr(v, n), ptr(g, n)], n, [eta, mu]);
+      ranges(OP.MOMENTUM, [ptr(w, n), ptr(v, n), ptr(g, n)], n, [eta, mu], threads);
     },
     close() {
       if (closed) return;
