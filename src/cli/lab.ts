@@ -94,7 +94,9 @@ export async function runAll(o: RunAllOptions): Promise<ComparedGroup[]> {
   const results = await runPool(tasks, o.jobs, async (t) => {
     const f = folders[t.vi]!;
     const out = join(f.dir, `seed-${t.seed}`);
-    const child = await runJsonChild<RunResult>(MAIN_JS, ['train', '--config', f.cfg, '--seed', String(t.seed), '--out', out, '--json', '--quiet']);
+    // runs side by side take a core each: 'auto' means one thread apiece then (not two threads each)
+    const oneThread = o.jobs > 1 && t.v.config.backend === 'auto' ? ['--backend', 'wasm'] : [];
+    const child = await runJsonChild<RunResult>(MAIN_JS, ['train', '--config', f.cfg, '--seed', String(t.seed), '--out', out, '--json', '--quiet', ...oneThread]);
     done++;
     const r = child.value;
     const run: ComparedRun = r

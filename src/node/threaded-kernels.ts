@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Kernels } from '../kernels/kernels.js';
 import { referenceKernels } from '../kernels/reference.js';
@@ -29,7 +30,7 @@ export interface ThreadedKernels extends Kernels {
 export interface ThreadedOptions {
   /** Threads including the main one (default 2). */
   threads?: number;
-  /** Split products of at least this many flops (default 3e6, measured by `npm run bench`). */
+  /** Split products of at least this many flops (default 1e6, measured by `npm run bench`). */
   minFlops?: number;
   /** Split im2col, col2im, pooling, ReLU and optimizer steps that touch at least this many floats (default 32768). */
   minFloats?: number;
@@ -40,7 +41,7 @@ export interface ThreadedOptions {
 }
 
 /** Default split threshold; see bench/results.md for the measurements behind it. */
-export const DEFAULT_MIN_FLOPS = 3e6;
+export const DEFAULT_MIN_FLOPS = 1e6;
 
 /** Default size from which the non-product kernels are split. */
 export const DEFAULT_MIN_FLOATS = 1 << 15;
@@ -213,11 +214,11 @@ export const nodeKernelsNames: readonly NodeKernelsName[] = ['auto', 'reference'
 
 /**
  * The kernel backend called `name`, in Node. 'auto' is the fastest correct choice measured on the
- * target machine (2 cores shared with other work, see bench/results.md): the single-threaded
- * 'wasm' backend when WebAssembly SIMD is available, else 'reference'. 'wasm-threads' (2 threads)
- * is available on request; on the shared machine its hand-offs cost more than the second core
- * gave back, even for 100×784·784×100 products. A threaded backend's workers do not keep the
- * process alive; `close()` stops them.
+ * target machine (bench/results.md): 'wasm-threads' with one thread a core (at most 2) when the
+ * machine has two or more and shared WebAssembly memory works, else 'wasm' when WebAssembly SIMD
+ * does, else 'reference'. On a machine that other jobs keep busy, the second thread waits for a
+ * core and `--backend wasm` can be faster. A threaded backend's workers do not keep the process
+ * alive; `close()` stops them.
  */
 export async function createNodeKernels(name: NodeKernelsName | string = 'auto'): Promise<Kernels> {
   switch (name) {
@@ -227,8 +228,17 @@ export async function createNodeKernels(name: NodeKernelsName | string = 'auto')
       return createWasmKernels();
     case 'wasm-threads':
       return createThreadedKernels();
-    case 'auto':
-      return wasmSimdSupported() ? createWasmKernels() : referenceKernels;
+    case 'auto': {
+      if (!wasmSimdSupported()) return referenceKernels;
+      if (availableParallelism() >= 2) {
+        try {
+          return await createThreadedKernels({ threads: 2 });
+        } catch {
+          // no shared memory or workers here: one thread
+        }
+      }
+      return createWasmKernels();
+    }
     default:
       throw new Error(`unknown backend "${name}"; available: ${nodeKernelsNames.join(', ')}`);
   }

@@ -54,7 +54,9 @@ export async function reproduceCommand(argv: string[]): Promise<number> {
     Array.from({ length: seeds }, (_, i) => i + 1),
     jobs,
     async (s) => {
-      const r = await runOne(['--preset', preset.name, '--seed', String(s), ...extra]);
+      // runs side by side take a core each: one thread apiece unless the extra flags name a backend
+      const oneThread = jobs > 1 && !extra.includes('--backend') ? ['--backend', 'wasm'] : [];
+      const r = await runOne(['--preset', preset.name, '--seed', String(s), ...oneThread, ...extra]);
       const score = bookScore(preset.metric, r);
       process.stderr.write(`${preset.name} seed ${s}: ${score === null ? 'n/a' : (100 * score).toFixed(2) + ' %'} (${preset.metric}) in ${r.seconds.toFixed(0)} s\n`);
       return r;
