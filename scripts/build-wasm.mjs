@@ -9,8 +9,9 @@
 //   plain  — imports an ordinary memory, for pages without SharedArrayBuffer.
 //
 // Run by `npm run build` (and so by `npm install` through `prepare`). Skips the work when the
-// generated file is newer than every source. NNLAB_WASM_NAMES=1 keeps function names in the
-// binaries (for profiles: `node --cpu-prof` then shows `gemm`, `im2col`, ... instead of indices).
+// generated file is newer than every source. The binaries keep their function names (asc --debug
+// adds a name section of about 1 KB and changes no code), so that `node --cpu-prof` profiles show
+// `assembly/gemm/outer`, `assembly/conv/im2colRows`, ... instead of wasm-function[N].
 import { readdirSync, statSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +37,7 @@ async function compile(shared) {
     '--importMemory', '--initialMemory', '1',
     ...(shared ? ['--sharedMemory', '--maximumMemory', String(MAX_PAGES), '--enable', 'threads'] : []),
     '--outFile', 'kernels.wasm',
-    ...(process.env.NNLAB_WASM_NAMES ? ['--debug'] : []),
+    '--debug',
   ];
   const stderr = asc.createMemoryStream();
   const { error } = await asc.main(args, {
