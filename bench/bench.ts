@@ -10,14 +10,17 @@
  *   --no-torch       skip PyTorch
  *   --epochs=N       epochs timed per fast-backend training row (default 3; --quick 1)
  *   --torch-threads=LIST  torch thread counts to time, the fastest being the reference (default 1,2)
+ *   --profile        also profile each training row of the default backend ('wasm-threads') with
+ *                    node --cpu-prof and print where its main thread spends the time (self time by
+ *                    function: the wasm kernels by name, waits for the worker as `finish`)
  *
  * Each training row runs in its own child process (bench/train-child.ts), so its peak memory
  * (maxRSS) is its own. The reference backend is timed on a fraction of an epoch and
  * extrapolated to 50,000 images (marked "extrapolated"); so are the CNN rows.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PartialRunConfig } from '../src/core/config.js';
@@ -37,6 +40,7 @@ const only = new Set((value('only') ?? 'gemm,mlp,cnn,torch').split(','));
 if (flag('no-torch')) only.delete('torch');
 const fastEpochs = Number(value('epochs') ?? (quick ? 1 : 3));
 const torchThreads = (value('torch-threads') ?? '1,2').split(',').map(Number);
+const profile = flag('profile');
 const EPOCH = 50_000;
 
 const lines: string[] = [];
@@ -177,6 +181,42 @@ function runChild(model: Model, batch: number, backend: string): TrainRow {
   };
 }
 
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/**
+ * Run one training row under `node --cpu-prof` and return the `top` functions by self time of the
+ * main thread, as [name, share] (the worker threads are not sampled). The run includes loading
+ * MNIST and the final test-set evaluation, as the timed row's process does.
+ */
+function profileChild(model: Model, batch: number, backend: string, top = 8): [string, number][] {
+  const images = model.fastImages;
+  const job = { backend, config: { ...model.config, batchSize: batch }, trainSize: images, epochs: 1 };
+  const dir = mkdtempSync(join(tmpdir(), 'nnlab-prof-'));
+  try {
+    const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, join(here, 'train-child.js'), JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (r.status !== 0) throw new Error(`profiled benchmark child failed (${model.id} batch ${batch} ${backend}):\n${r.stderr}`);
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error('node --cpu-prof wrote no profile');
+    const p = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+    const name = new Map(p.nodes.map((n) => [n.id, n.callFrame.functionName || '(anonymous)']));
+    const self = new Map<string, number>();
+    let total = 0;
+    p.samples.forEach((id, i) => {
+      const dt = p.timeDeltas[i] ?? 0;
+      total += dt;
+      const f = name.get(id) ?? '?';
+      self.set(f, (self.get(f) ?? 0) + dt);
+    });
+    return [...self].sort((a, b) => b[1] - a[1]).slice(0, top).map(([f, t]) => [f.replace(/^assembly\//, ''), t / total]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // ---- PyTorch ----------------------------------------------------------------------------------------
 const torchScript = join(root, '..', 'shared', 'bench', 'torch_reference.py');
 function findTorchPython(): string | null {
@@ -264,10 +304,21 @@ for (const model of models) {
     }
   }
   out();
+  if (profile) {
+    out(`Where the main thread's time goes ('wasm-threads', \`node --cpu-prof\`, self time, whole child process):`);
+    out();
+    for (const b of model.batches) {
+      process.stderr.write(`[bench] profiling nnlab ${model.id} batch ${b} wasm-threads ...\n`);
+      const top = profileChild(model, b, 'wasm-threads');
+      out(`- mini-batch ${b}: ${top.map(([f, s]) => `${f} ${(100 * s).toFixed(1)} %`).join(', ')}`);
+      (json as Record<string, unknown>)[`profile-${model.id}-${b}`] = top;
+    }
+    out();
+  }
 }
 
 out(`Epoch = ${EPOCH.toLocaleString('en')} training images, evaluation excluded. Peak RSS = the child process's maxRSS (the full MNIST files are loaded in every run).`);
-out(`'wasm-threads' = 2 threads over shared memory; products of at least ${DEFAULT_MIN_FLOPS.toExponential(0)} flops are split, smaller ones run inline.`);
+out(`'wasm-threads' = 2 threads over shared memory (Node's 'auto' on 2+ cores); products of at least ${DEFAULT_MIN_FLOPS.toExponential(0)} flops are split, and im2col, col2im, max-pooling, ReLU and the optimizer steps from 32,768 floats; smaller calls run inline.`);
 
 mkdirSync(join(root, 'bench'), { recursive: true });
 writeFileSync(join(root, 'bench', 'results.md'), lines.join('\n') + '\n');

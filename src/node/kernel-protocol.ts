@@ -17,32 +17,33 @@ import type { WasmExports } from '../kernels/wasm/wasm-kernels.js';
  * once they are complete, so a worker never reads half-written arguments.
  */
 export const CTRL = {
+  /** The sequence lock, alone on its cache line: the line the waiting workers spin on. */
   SEQ: 0,
-  OP: 1,
+  OP: 16,
   /** Set to 1 by a worker whose chunk threw. */
-  ERR: 2,
-  START: 3,
-  END: 4,
+  ERR: 17,
+  START: 18,
+  END: 19,
   /** Columns (or rows) per chunk. */
-  PER: 5,
+  PER: 20,
   /** 1: chunks are column ranges; 0: row ranges. */
-  BYCOLS: 6,
+  BYCOLS: 21,
   /** Items split by a range op (rows, channels, planes or elements). */
-  EXTENT: 7,
+  EXTENT: 22,
   /** The kernel's arguments: m, n, k, a, b, c, accumulate for a product; see `runChunk` for the others. */
-  ARGS: 8,
+  ARGS: 23,
   /** Claim counter (own cache line). */
-  NEXT: 32,
+  NEXT: 48,
   /** Completed-chunk counter (own cache line). */
-  DONE: 48,
+  DONE: 64,
   /**
    * Workers asleep in Atomics.wait (own cache line). A worker adds 1 before it waits on SEQ; the main
    * thread calls Atomics.notify (a costly call) only when this is not 0. With sequentially consistent
    * atomics no wake-up is lost: a worker that registered after the main thread read 0 sees the new
    * SEQ and does not sleep.
    */
-  SLEEPERS: 64,
-  INTS: 80,
+  SLEEPERS: 80,
+  INTS: 96,
 } as const;
 
 export const OP = {
