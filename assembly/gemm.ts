@@ -138,7 +138,29 @@
   store<f32>(pc, s);
 }
 
-/** The outer-product driver: depth blocks of KC, 8-column panels of B, 4-row blocks of A. */
+/**
+ * Whether the kc×8 panel of B at pb (row stride ldb4 bytes) is all zeros (either sign). Raw pixel
+ * inputs are mostly zeros (MNIST's borders): a dense layer's dW = δᵀ·X then has whole panels of X
+ * that contribute nothing.
+ */
+// @ts-ignore: decorator
+@inline function zeroPanel(kc: i32, pb: usize, ldb4: usize): bool {
+  let acc = i32x4.splat(0);
+  let b = pb;
+  for (let p = 0; p < kc; p++) {
+    acc = v128.or(acc, v128.or(v128.load(b), v128.load(b, 16)));
+    b += ldb4;
+  }
+  // clear the sign bits: −0 counts as zero
+  return !v128.any_true(v128.and(acc, i32x4.splat(0x7fffffff)));
+}
+
+/**
+ * The outer-product driver: depth blocks of KC, 8-column panels of B, 4-row blocks of A. A panel
+ * of B that is all zeros is skipped (its columns of C are 0, or unchanged when accumulating):
+ * the same result as multiplying it out, except that NaN or ∞ in A then does not reach those
+ * columns.
+ */
 export function outer(mm: i32, nn: i32, k: i32, pa: usize, ars: i32, aks: i32, pb: usize, ldb: i32, pc: usize, ldc: i32, accumulate: bool): void {
   if (mm <= 0 || nn <= 0) return;
   const ars4 = <usize>ars << 2, aks4 = <usize>aks << 2, ldb4 = <usize>ldb << 2, ldc4 = <usize>ldc << 2;
@@ -155,6 +177,17 @@ export function outer(mm: i32, nn: i32, k: i32, pa: usize, ars: i32, aks: i32, p
     let j = 0;
     for (; j < n8; j += 8) {
       const bj = b0 + (<usize>j << 2);
+      if (zeroPanel(kc, bj, ldb4)) {
+        if (!fromC) {
+          const z = f32x4.splat(0);
+          for (let i = 0; i < mm; i++) {
+            const pci = pc + <usize>i * ldc4 + (<usize>j << 2);
+            v128.store(pci, z);
+            v128.store(pci, z, 16);
+          }
+        }
+        continue;
+      }
       let i = 0;
       for (; i < m4; i += 4) outer4x8(kc, a0 + <usize>i * ars4, ars4, aks4, bj, ldb4, pc + <usize>i * ldc4 + (<usize>j << 2), ldc4, fromC);
       for (; i < mm; i++) outer1x8(kc, a0 + <usize>i * ars4, aks4, bj, ldb4, pc + <usize>i * ldc4 + (<usize>j << 2), fromC);

@@ -106,6 +106,30 @@ for (const be of BACKENDS) {
       });
     }
 
+    test('products whose B is mostly zeros (pixel-like: blank columns, −0) equal the reference, both forms that skip zero panels', () => {
+      for (const form of ['gemm', 'gemmTN'] as const)
+        for (const [m, n, k] of [[100, 784, 10], [100, 784, 100], [13, 37, 300], [4, 16, 1]] as const) {
+          const [na, nb] = gemmSizes(form, m, n, k);
+          const a = rand(na);
+          // B[p, j]: columns 8..23 blank in every row, −0 sprinkled in, the rest sparse like digits
+          const b = rand(nb).map((v, i) => {
+            const j = i % n;
+            if (j >= 8 && j < 24) return i % 3 === 0 ? -0 : 0;
+            return v > 0.5 ? v : 0;
+          });
+          for (const acc of [false, true]) {
+            const c0 = rand(m * n);
+            const want = c0.slice();
+            R[form](m, n, k, a, b, want, acc);
+            const C = put(K, c0);
+            K[form](m, n, k, put(K, a), put(K, b), C, acc);
+            close(C, want, m * n, `${form} ${m}x${n}x${k} sparse B accumulate=${acc}`, 1e-5, 2e-6 * (k + 1));
+            if (!acc) for (let i = 0; i < m; i++) assert.equal(C[i * n + 10], 0, `${form}: a blank column of B gives a zero column of C`);
+            else for (let i = 0; i < m; i++) assert.equal(C[i * n + 10], c0[i * n + 10], `${form}: a blank column of B leaves C as it was when accumulating`);
+          }
+        }
+    });
+
     test('a product split across threads is bit-for-bit the product computed whole', async () => {
       const whole = await createWasmKernels();
       for (const form of ['gemm', 'gemmNT', 'gemmTN'] as const)
