@@ -145,14 +145,13 @@
  */
 // @ts-ignore: decorator
 @inline function zeroPanel(kc: i32, pb: usize, ldb4: usize): bool {
-  let acc = i32x4.splat(0);
+  const magnitude = i32x4.splat(0x7fffffff); // −0 counts as zero
   let b = pb;
   for (let p = 0; p < kc; p++) {
-    acc = v128.or(acc, v128.or(v128.load(b), v128.load(b, 16)));
+    if (v128.any_true(v128.and(v128.or(v128.load(b), v128.load(b, 16)), magnitude))) return false; // dense data leaves at once
     b += ldb4;
   }
-  // clear the sign bits: −0 counts as zero
-  return !v128.any_true(v128.and(acc, i32x4.splat(0x7fffffff)));
+  return true;
 }
 
 /**
