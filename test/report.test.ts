@@ -52,7 +52,7 @@ function record(n: number): RunRecord {
     createdAt: '2026-01-01T00:00:00Z',
     config,
     epochs: epochs(n),
-    result: { testAccuracy: 0.9, testCost: 0.5, finalTestAccuracy: 0.89, bestValidationAccuracy: 0.91, bestEpoch: n - 3, seconds: 12, parameters: 79510, stopReason: null, diverged: null },
+    result: { testAccuracy: 0.9, testCost: 0.5, finalTestAccuracy: 0.89, bestValidationAccuracy: 0.91, bestEpoch: n - 3, seconds: 12, backend: 'wasm', parameters: 79510, stopReason: null, diverged: null },
     test: {
       classes: 10,
       count: 10000,

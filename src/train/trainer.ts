@@ -45,6 +45,8 @@ export interface RunResult {
   bestEpoch: number | null;
   /** Total wall time, evaluation included. */
   seconds: number;
+  /** The kernel backend that ran it ('wasm-threads', 'wasm', 'reference', ...): `config.backend` resolved. */
+  backend: string;
   parameters: number;
   /** Why training ended before `epochs`, if it did. */
   stopReason: string | null;
@@ -237,6 +239,7 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
     bestValidationAccuracy: bestEpoch === null ? null : bestAcc,
     bestEpoch,
     seconds: (performance.now() - t0) / 1000,
+    backend: kernels.name,
     parameters: net.parameterCount(),
     stopReason,
     diverged,
