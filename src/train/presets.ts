@@ -143,7 +143,7 @@ const chapter6: Preset[] = [
   },
   {
     name: 'c2', row: 'C2', book: 0.9878, metric: 'test-at-best-validation',
-    description: 'one conv-pool layer: conv 20x5x5 sigmoid, maxpool 2, dense 100 sigmoid, softmax 10, eta 0.1, 60 epochs',
+    description: 'one conv-pool layer: conv 20x5x5, maxpool 2, sigmoid, dense 100 sigmoid, softmax 10, eta 0.1, 60 epochs',
     config: ch6(`${CONV1('sigmoid')}, dense 100 sigmoid, softmax 10`, 0.1, 60, 0),
   },
   {
