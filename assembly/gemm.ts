@@ -217,51 +217,15 @@ export function outer(mm: i32, nn: i32, k: i32, pa: usize, ars: i32, aks: i32, p
   return s;
 }
 
-/** A 2×4 tile of dot products over depth kc. */
-// @ts-ignore: decorator
-@inline function dot2x4(kc: i32, pa: usize, lda4: usize, pb: usize, ldb4: usize, pc: usize, ldc4: usize, fromC: bool): void {
-  const k4 = kc & ~3;
-  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
-  let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
-  const a1 = pa + lda4;
-  const b1 = pb + ldb4, b2 = b1 + ldb4, b3 = b2 + ldb4;
-  for (let p = 0; p < k4; p += 4) {
-    const o = <usize>p << 2;
-    const x0 = v128.load(pa + o), x1 = v128.load(a1 + o);
-    let y = v128.load(pb + o);
-    s00 = f32x4.add(s00, f32x4.mul(x0, y)); s10 = f32x4.add(s10, f32x4.mul(x1, y));
-    y = v128.load(b1 + o);
-    s01 = f32x4.add(s01, f32x4.mul(x0, y)); s11 = f32x4.add(s11, f32x4.mul(x1, y));
-    y = v128.load(b2 + o);
-    s02 = f32x4.add(s02, f32x4.mul(x0, y)); s12 = f32x4.add(s12, f32x4.mul(x1, y));
-    y = v128.load(b3 + o);
-    s03 = f32x4.add(s03, f32x4.mul(x0, y)); s13 = f32x4.add(s13, f32x4.mul(x1, y));
-  }
-  let r0 = hsum4(s00, s01, s02, s03);
-  let r1 = hsum4(s10, s11, s12, s13);
-  if (k4 < kc) {
-    const t0 = f32x4(dotTail(k4, kc, pa, pb), dotTail(k4, kc, pa, b1), dotTail(k4, kc, pa, b2), dotTail(k4, kc, pa, b3));
-    const t1 = f32x4(dotTail(k4, kc, a1, pb), dotTail(k4, kc, a1, b1), dotTail(k4, kc, a1, b2), dotTail(k4, kc, a1, b3));
-    r0 = f32x4.add(r0, t0);
-    r1 = f32x4.add(r1, t1);
-  }
-  const pc1 = pc + ldc4;
-  if (fromC) {
-    r0 = f32x4.add(v128.load(pc), r0);
-    r1 = f32x4.add(v128.load(pc1), r1);
-  }
-  v128.store(pc, r0);
-  v128.store(pc1, r1);
-}
-
 /**
- * `dot2x4` for an A that is mostly zeros (raw pixels): a depth step of 4 where both rows of A are
- * zero is skipped. Adding x·y = ±0 to a lane never changes it (the lanes start at +0, and
- * +0 + −0 = +0), so the result is bit for bit `dot2x4`'s, except that NaN or ∞ in B is not
- * multiplied by those zeros.
+ * A 2×4 tile of dot products over depth kc. With `skipZeros` (a constant at each call, so the
+ * compiler keeps two loops), a depth step of 4 where both rows of A are zero is skipped: for an A
+ * that is mostly zeros (raw pixels). Adding x·y = ±0 to a lane never changes it (the lanes start
+ * at +0, and +0 + −0 = +0), so the result is bit for bit the same, except that NaN or ∞ in B is
+ * not multiplied by those zeros.
  */
 // @ts-ignore: decorator
-@inline function dot2x4z(kc: i32, pa: usize, lda4: usize, pb: usize, ldb4: usize, pc: usize, ldc4: usize, fromC: bool): void {
+@inline function dot2x4(kc: i32, pa: usize, lda4: usize, pb: usize, ldb4: usize, pc: usize, ldc4: usize, fromC: bool, skipZeros: bool): void {
   const k4 = kc & ~3;
   let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
   let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
@@ -270,7 +234,7 @@ export function outer(mm: i32, nn: i32, k: i32, pa: usize, ars: i32, aks: i32, p
   for (let p = 0; p < k4; p += 4) {
     const o = <usize>p << 2;
     const x0 = v128.load(pa + o), x1 = v128.load(a1 + o);
-    if (!v128.any_true(v128.or(x0, x1))) continue;
+    if (skipZeros && !v128.any_true(v128.or(x0, x1))) continue;
     let y = v128.load(pb + o);
     s00 = f32x4.add(s00, f32x4.mul(x0, y)); s10 = f32x4.add(s10, f32x4.mul(x1, y));
     y = v128.load(b1 + o);
@@ -361,8 +325,8 @@ export function dotNT(mm: i32, nn: i32, k: i32, pa: usize, lda: i32, pb: usize, 
     for (; j < n4; j += 4) {
       const bj = b0 + <usize>j * ldb4;
       let i = 0;
-      if (sparse) for (; i < m2; i += 2) dot2x4z(kc, a0 + <usize>i * lda4, lda4, bj, ldb4, pc + <usize>i * ldc4 + (<usize>j << 2), ldc4, fromC);
-      else for (; i < m2; i += 2) dot2x4(kc, a0 + <usize>i * lda4, lda4, bj, ldb4, pc + <usize>i * ldc4 + (<usize>j << 2), ldc4, fromC);
+      if (sparse) for (; i < m2; i += 2) dot2x4(kc, a0 + <usize>i * lda4, lda4, bj, ldb4, pc + <usize>i * ldc4 + (<usize>j << 2), ldc4, fromC, true);
+      else for (; i < m2; i += 2) dot2x4(kc, a0 + <usize>i * lda4, lda4, bj, ldb4, pc + <usize>i * ldc4 + (<usize>j << 2), ldc4, fromC, false);
       if (i < mm) dot1x4(kc, a0 + <usize>i * lda4, bj, ldb4, pc + <usize>i * ldc4 + (<usize>j << 2), fromC);
     }
     for (; j < nn; j++) {
