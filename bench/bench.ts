@@ -27,7 +27,7 @@ import type { PartialRunConfig } from '../src/core/config.js';
 import { referenceKernels } from '../src/kernels/reference.js';
 import { createWasmKernels } from '../src/kernels/wasm/wasm-kernels.js';
 import type { Kernels } from '../src/kernels/kernels.js';
-import { createThreadedKernels, DEFAULT_MIN_FLOPS, type ThreadedKernels } from '../src/node/threaded-kernels.js';
+import { createThreadedKernels, DEFAULT_MIN_FLOATS, DEFAULT_MIN_FLOPS, type ThreadedKernels } from '../src/node/threaded-kernels.js';
 import { gemmGflops, mlpShapes, squareShapes, type GemmShape } from './gemm.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
@@ -318,7 +318,7 @@ for (const model of models) {
 }
 
 out(`Epoch = ${EPOCH.toLocaleString('en')} training images, evaluation excluded. Peak RSS = the child process's maxRSS (the full MNIST files are loaded in every run).`);
-out(`'wasm-threads' = 2 threads over shared memory (Node's 'auto' on 2+ cores); products of at least ${DEFAULT_MIN_FLOPS.toExponential(0)} flops are split, and im2col, col2im, max-pooling, ReLU and the optimizer steps from 32,768 floats; smaller calls run inline.`);
+out(`'wasm-threads' = 2 threads over shared memory (Node's 'auto' on 2+ cores); products of at least ${DEFAULT_MIN_FLOPS.toExponential(0)} flops are split, and im2col, col2im, max-pooling, ReLU and the optimizer steps from ${DEFAULT_MIN_FLOATS.toLocaleString('en')} floats; smaller calls run inline.`);
 
 mkdirSync(join(root, 'bench'), { recursive: true });
 writeFileSync(join(root, 'bench', 'results.md'), lines.join('\n') + '\n');
