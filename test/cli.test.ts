@@ -274,3 +274,52 @@ test('progress: on a terminal, a bar redrawn within the epoch, then the epoch li
   void q.onEpoch!({ epoch: 1, seconds: 1, learningRate: 0.1, trainCost: null, trainAccuracy: null, validationCost: null, validationAccuracy: null, testCost: null, testAccuracy: null });
   assert.deepEqual(quiet, [], '--quiet writes nothing');
 });
+
+test('ensemble --model: each member scored as eval scores it, and their vote', () => {
+  for (const s of ['1', '2']) assert.equal(nnlab('train', ...TINY, '--seed', s, '--save', `ens${s}.nnlab`).code, 0);
+  const r = nnlab('ensemble', '--model', 'ens1.nnlab', '--model', 'ens2.nnlab', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const j = lastJson(r.stdout);
+  assert.equal(j.count, 10000);
+  for (const [i, f] of ['ens1.nnlab', 'ens2.nnlab'].entries()) assert.equal(j.models[i].testAccuracy, lastJson(nnlab('eval', '--model', f, '--json').stdout).testAccuracy, f);
+  assert.equal(j.voteErrors.length, 10000 - j.voteCorrect);
+  assert.ok(j.voteAccuracy > 0.5 && j.meanAccuracy > 0.5, `vote ${j.voteAccuracy}, mean ${j.meanAccuracy}`);
+  failsCleanly(nnlab('ensemble'), /needs --model FILE at least once.*or --preset NAME/);
+  failsCleanly(nnlab('ensemble', '--model', 'ens1.nnlab', '--', '--epochs', '2'), /train flags after -- need --preset/);
+  failsCleanly(nnlab('ensemble', '--model', 'ens1.nnlab', '--members', '3'), /--members needs --preset/);
+});
+
+test('ensemble --preset trains the members, records them, reuses them, and refuses members trained otherwise', () => {
+  const flags = ['--', '--train-size', '300', '--validation-size', '1000', '--epochs', '1'];
+  const first = nnlab('ensemble', '--preset', 'c1', '--members', '2', '--dir', 'ens', '--json', ...flags);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /member 1\/2: training --preset c1 --seed 1 --train-size 300/);
+  assert.match(first.stderr, /member 2\/2: test \d+\.\d\d %, best validation \d+\.\d\d % at epoch 1/);
+  const j = lastJson(first.stdout);
+  assert.deepEqual(j.models.map((m: { model: string }) => m.model), [join('ens', 'net1.nnlab'), join('ens', 'net2.nnlab')]);
+  // the members are the networks `train --preset c1 --seed K` makes, and their vote is what --model scores
+  const byHand = lastJson(nnlab('ensemble', '--model', join('ens', 'net1.nnlab'), '--model', join('ens', 'net2.nnlab'), '--json').stdout);
+  assert.equal(byHand.voteCorrect, j.voteCorrect);
+  assert.equal(byHand.meanCorrect, j.meanCorrect);
+  const rec = JSON.parse(readFileSync(join(cwd, 'ens', 'ensemble.json'), 'utf8'));
+  assert.equal(rec.preset, 'c1');
+  assert.deepEqual(rec.trainFlags, flags.slice(1));
+  assert.equal(rec.voteCorrect, j.voteCorrect);
+  assert.equal(rec.members.length, 2);
+  assert.equal(JSON.parse(readFileSync(join(cwd, 'ens', 'run2', 'config.json'), 'utf8')).seed, 2, 'each member has its run folder');
+  // one more member: the first two are reused, not retrained
+  const more = nnlab('ensemble', '--preset', 'c1', '--members', '3', '--dir', 'ens', ...flags);
+  assert.equal(more.code, 0, more.stderr);
+  assert.match(more.stderr, /member 1\/3: reusing/);
+  assert.match(more.stderr, /member 2\/3: reusing/);
+  assert.match(more.stderr, /member 3\/3: training/);
+  assert.match(more.stdout, /plurality vote of 3: \d+\.\d\d %/);
+  // a member made with other flags is not mixed in silently
+  failsCleanly(nnlab('ensemble', '--preset', 'c1', '--members', '2', '--dir', 'ens', '--', '--train-size', '300', '--validation-size', '1000', '--epochs', '2'), /net1\.nnlab was trained with epochs = 1, this ensemble asks for 2/);
+  // bad train flags fail before anything trains
+  failsCleanly(nnlab('ensemble', '--preset', 'c1', '--dir', 'ens-bad', '--', '--epochs', 'many'), /--epochs/);
+  assert.throws(() => readdirSync(join(cwd, 'ens-bad')), /ENOENT/);
+  failsCleanly(nnlab('ensemble', '--preset', 'nope'), /unknown preset "nope"/);
+  failsCleanly(nnlab('ensemble', '--preset', 'c1', '--members', '0'), /--members: expected at least 1, got 0/);
+  failsCleanly(nnlab('ensemble', '--preset', 'c1', '--model', 'ens1.nnlab'), /either --preset .* or --model/);
+});

@@ -1,14 +1,27 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { NnlabError } from '../../core/errors.js';
+import { writeFileAtomic } from '../../node/atomic.js';
 import { loadSplits } from '../../node/data.js';
-import { decodeModel } from '../../network/model-file.js';
-import { scoreEnsemble } from '../../train/ensemble.js';
+import { runJsonChild, runPool } from '../../node/parallel.js';
+import { decodeModel, decodeModelHeader } from '../../network/model-file.js';
+import { scoreEnsemble, type EnsembleScore } from '../../train/ensemble.js';
 import { Evaluator } from '../../train/evaluate.js';
+import { findPreset } from '../../train/presets.js';
+import type { RunResult } from '../../train/trainer.js';
 import { kernelsFor } from '../backend.js';
+import { configFromFlags } from '../config-source.js';
 import { formatHelp, parseFlags, type FlagSpec } from '../flags.js';
 import { readModelBytes } from './eval.js';
+import { TRAIN_FLAGS } from './train.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'model', type: 'string', repeat: true, arg: 'FILE', help: 'a network saved by nnlab train --save (give two or more)' },
+  { name: 'preset', type: 'string', arg: 'NAME', help: 'train the members first: this preset with seeds 1..N (e.g. c9), then score their vote' },
+  { name: 'members', type: 'int', arg: 'N', help: 'with --preset: how many networks (default 5)' },
+  { name: 'dir', type: 'string', arg: 'DIR', help: 'with --preset: where the members go (netK.nnlab, runK/; default runs/ensemble-PRESET); members already there are reused' },
+  { name: 'jobs', type: 'int', arg: 'J', help: 'with --preset: members trained at once (default 1; each then uses every core)' },
   { name: 'data', type: 'string', arg: 'DIR', help: 'folder with the four IDX files; default: embedded MNIST' },
   { name: 'backend', type: 'string', arg: 'NAME', help: 'kernel backend (auto)' },
   { name: 'json', type: 'boolean', help: 'print one JSON object' },
@@ -17,25 +30,79 @@ const FLAGS: FlagSpec[] = [
 
 const pct = (a: number) => `${(100 * a).toFixed(2)} %`;
 
-/** `nnlab ensemble --model A --model B ...`: the plurality vote and the mean of outputs of saved networks on the test set. */
-export async function ensembleCommand(argv: string[]): Promise<number> {
-  const { values, positional } = parseFlags(argv, FLAGS, 'ensemble');
-  if (values.help) {
-    process.stdout.write(
-      formatHelp(
-        'usage: nnlab ensemble --model A --model B [--model C ...] [--data DIR] [--json]',
-        "Test accuracy of saved networks voting together (the book's chapter-6 ensemble: each network votes for its most active output, most votes win; ties go to the largest summed output), and of the mean of their outputs.",
-        FLAGS,
-      ),
-    );
-    return 0;
+/** What `--preset` training did for one member. */
+interface MemberRun {
+  model: string;
+  seed: number;
+  /** null when the file was already there and was reused. */
+  seconds: number | null;
+  bestEpoch: number | null;
+}
+
+/** The first field (a dotted path) where two run configs differ, ignoring the backend (backends agree within float tolerance). */
+export function firstDifference(a: unknown, b: unknown, path = ''): { path: string; a: unknown; b: unknown } | null {
+  if (path === 'backend') return null;
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && Array.isArray(a) === Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    for (const k of keys) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+      if (d) return d;
+    }
+    return null;
   }
-  if (positional.length) throw new NnlabError(`nnlab ensemble: unexpected argument "${positional[0]}" (give each network as --model FILE)`);
-  const files = (values.model as string[] | undefined) ?? [];
-  if (files.length === 0) throw new NnlabError("nnlab ensemble needs --model FILE at least once (networks saved by 'nnlab train --save FILE')");
-  const kernels = await kernelsFor(String(values.backend ?? 'auto'));
-  const data = loadSplits({ source: String(values.data ?? 'mnist'), trainSize: null, validationSize: 0, augment: '' });
-  const test = data.test;
+  return JSON.stringify(a) === JSON.stringify(b) ? null : { path, a, b };
+}
+
+/**
+ * Train members 1..n of an ensemble, one `nnlab train` child process each (seed k, saved to
+ * dir/netK.nnlab, its run folder dir/runK). A member whose file exists is reused: saves are atomic,
+ * so an existing file is a finished network, and an interrupted ensemble resumes where it stopped.
+ */
+async function trainMembers(preset: string, n: number, dir: string, jobs: number, extra: string[], data: string | undefined, backend: string | undefined): Promise<MemberRun[]> {
+  // every member's run config, resolved now: bad train flags fail before any training starts
+  const argsOf = (seed: number) => {
+    const a = ['--preset', preset, '--seed', String(seed), ...extra];
+    if (data !== undefined && !extra.includes('--data')) a.push('--data', data);
+    return a;
+  };
+  const configs = new Map<number, unknown>();
+  for (let seed = 1; seed <= n; seed++) configs.set(seed, configFromFlags(parseFlags(argsOf(seed), TRAIN_FLAGS, 'train').values).config);
+  mkdirSync(dir, { recursive: true });
+  const main = fileURLToPath(new URL('../main.js', import.meta.url));
+  return runPool(
+    Array.from({ length: n }, (_, i) => i + 1),
+    jobs,
+    async (seed): Promise<MemberRun> => {
+      const model = join(dir, `net${seed}.nnlab`);
+      if (existsSync(model)) {
+        // reuse only a member trained exactly as asked (a changed flag would mix two recipes)
+        const had = decodeModelHeader(readModelBytes(model), model).header.meta.config;
+        const d = firstDifference(had, configs.get(seed));
+        if (d) throw new NnlabError(`${model} was trained with ${d.path} = ${JSON.stringify(d.a)}, this ensemble asks for ${JSON.stringify(d.b)}: delete it or give another --dir`);
+        process.stderr.write(`member ${seed}/${n}: reusing ${model}\n`);
+        return { model, seed, seconds: null, bestEpoch: null };
+      }
+      process.stderr.write(`member ${seed}/${n}: training --preset ${preset} --seed ${seed} ${extra.join(' ')}\n`);
+      const args = ['train', ...argsOf(seed), '--save', model, '--out', join(dir, `run${seed}`)];
+      // members side by side take a core each: one thread apiece unless a backend was named
+      if (backend !== undefined && !extra.includes('--backend')) args.push('--backend', backend);
+      else if (jobs > 1 && !extra.includes('--backend')) args.push('--backend', 'wasm');
+      const r = await runJsonChild<RunResult>(main, [...args, '--json', '--quiet']);
+      if ((r.code !== 0 && r.code !== 3) || !r.value || !existsSync(model))
+        throw new NnlabError(`ensemble member ${seed}: nnlab ${args.join(' ')} failed: ${r.stderr.split('\n').pop() || `exit ${r.code}`}`);
+      const v = r.value;
+      process.stderr.write(
+        `member ${seed}/${n}: test ${v.testAccuracy === null ? 'n/a' : pct(v.testAccuracy)}, best validation ${v.bestValidationAccuracy === null ? 'n/a' : pct(v.bestValidationAccuracy)} at epoch ${v.bestEpoch}, ${v.seconds.toFixed(0)} s\n`,
+      );
+      return { model, seed, seconds: v.seconds, bestEpoch: v.bestEpoch };
+    },
+  );
+}
+
+/** Test-set outputs of each saved network, checked against the data and each other. */
+async function memberOutputs(files: string[], source: string, backend: string): Promise<{ outputs: Float32Array[]; labels: Uint8Array | ArrayLike<number>; classes: number }> {
+  const kernels = await kernelsFor(backend);
+  const test = loadSplits({ source, trainSize: null, validationSize: 0, augment: '' }).test;
   let classes = -1;
   const outputs: Float32Array[] = [];
   for (const file of files) {
@@ -48,24 +115,81 @@ export async function ensembleCommand(argv: string[]): Promise<number> {
     new Evaluator(network, classes).evaluate(test, false, (start, count, o) => out.set(o.subarray(0, count * classes), start * classes));
     outputs.push(out);
   }
-  const s = scoreEnsemble(outputs, test.labels, classes);
-  if (values.json) {
+  return { outputs, labels: test.labels, classes };
+}
+
+function scoreJson(files: string[], s: EnsembleScore): Record<string, unknown> {
+  return {
+    models: files.map((f, i) => ({ model: f, testAccuracy: s.members[i]!.accuracy, correct: s.members[i]!.correct })),
+    count: s.count,
+    voteAccuracy: s.vote.accuracy,
+    voteCorrect: s.vote.correct,
+    meanAccuracy: s.mean.accuracy,
+    meanCorrect: s.mean.correct,
+    voteErrors: s.voteErrors,
+  };
+}
+
+/**
+ * `nnlab ensemble --model A --model B ...`: the plurality vote and the mean of outputs of saved
+ * networks on the test set. `nnlab ensemble --preset c9 [--members 5] [-- train flags]` trains the
+ * members first (the book's C9 in one command).
+ */
+export async function ensembleCommand(argv: string[]): Promise<number> {
+  const split = argv.indexOf('--');
+  const own = split >= 0 ? argv.slice(0, split) : argv;
+  const extra = split >= 0 ? argv.slice(split + 1) : [];
+  const { values, positional } = parseFlags(own, FLAGS, 'ensemble');
+  if (values.help) {
     process.stdout.write(
-      JSON.stringify({
-        models: files.map((f, i) => ({ model: f, testAccuracy: s.members[i]!.accuracy, correct: s.members[i]!.correct })),
-        count: s.count,
-        voteAccuracy: s.vote.accuracy,
-        voteCorrect: s.vote.correct,
-        meanAccuracy: s.mean.accuracy,
-        meanCorrect: s.mean.correct,
-        voteErrors: s.voteErrors,
-      }) + '\n',
+      formatHelp(
+        'usage: nnlab ensemble --model A --model B [--model C ...] [--data DIR] [--json]\n' +
+          '       nnlab ensemble --preset NAME [--members N] [--dir DIR] [--jobs J] [-- extra train flags]',
+        "Test accuracy of saved networks voting together (the book's chapter-6 ensemble: each network votes for its most active output, most votes win; ties go to the largest summed output), and of the mean of their outputs. With --preset, first train N networks of that preset with seeds 1..N (nnlab ensemble --preset c9 is the book's C9).",
+        FLAGS,
+      ),
     );
+    return 0;
+  }
+  if (positional.length) throw new NnlabError(`nnlab ensemble: unexpected argument "${positional[0]}" (give each network as --model FILE)`);
+  const given = (values.model as string[] | undefined) ?? [];
+  const presetName = values.preset as string | undefined;
+  const source = String(values.data ?? 'mnist');
+  const backend = values.backend as string | undefined;
+  let members: MemberRun[] = [];
+  let dir: string | null = null;
+  if (presetName !== undefined) {
+    if (given.length) throw new NnlabError('nnlab ensemble: give either --preset (train the members) or --model files, not both');
+    const preset = findPreset(presetName);
+    if (!preset) throw new NnlabError(`unknown preset "${presetName}"; 'nnlab presets' lists them`);
+    const n = (values.members as number | undefined) ?? 5;
+    if (n < 1) throw new NnlabError(`--members: expected at least 1, got ${n}`);
+    const jobs = (values.jobs as number | undefined) ?? 1;
+    if (jobs < 1) throw new NnlabError(`--jobs: expected at least 1, got ${jobs}`);
+    dir = String(values.dir ?? join('runs', `ensemble-${preset.name}`));
+    members = await trainMembers(preset.name, n, dir, jobs, extra, values.data as string | undefined, backend);
+  } else {
+    if (extra.length) throw new NnlabError('nnlab ensemble: train flags after -- need --preset');
+    for (const f of ['members', 'dir', 'jobs']) if (values[f] !== undefined) throw new NnlabError(`nnlab ensemble: --${f} needs --preset`);
+    if (given.length === 0) throw new NnlabError("nnlab ensemble needs --model FILE at least once (networks saved by 'nnlab train --save FILE'), or --preset NAME to train them");
+  }
+  const files = presetName !== undefined ? members.map((m) => m.model) : given;
+  const { outputs, labels, classes } = await memberOutputs(files, source, backend ?? 'auto');
+  const s = scoreEnsemble(outputs, labels, classes);
+  const record = scoreJson(files, s);
+  if (dir !== null) {
+    // the ensemble's own record beside its members: what was asked, what each member took, the score
+    const full = { command: ['ensemble', ...argv], preset: presetName, trainFlags: extra, members, ...record };
+    writeFileAtomic(join(dir, 'ensemble.json'), JSON.stringify(full, null, 2) + '\n');
+  }
+  if (values.json) {
+    process.stdout.write(JSON.stringify(record) + '\n');
     return 0;
   }
   const w = Math.max(...files.map((f) => f.length));
   files.forEach((f, i) => process.stdout.write(`${f.padEnd(w)}  ${pct(s.members[i]!.accuracy)} (${s.members[i]!.correct} / ${s.count})\n`));
   process.stdout.write(`plurality vote of ${files.length}: ${pct(s.vote.accuracy)} (${s.vote.correct} / ${s.count}, ${s.count - s.vote.correct} errors)\n`);
   process.stdout.write(`mean of outputs:    ${pct(s.mean.accuracy)} (${s.mean.correct} / ${s.count})\n`);
+  if (dir !== null) process.stdout.write(`recorded in ${join(dir, 'ensemble.json')}\n`);
   return 0;
 }
