@@ -6,6 +6,10 @@ import assert from 'node:assert/strict';
 import { Rng } from '../src/core/rng.js';
 import { initBiases, initWeights } from '../src/init/initializers.js';
 import type { InitName } from '../src/core/config.js';
+import { Network } from '../src/network/network.js';
+import { parseArchitecture } from '../src/network/arch.js';
+import { costByName } from '../src/costs/index.js';
+import { referenceKernels } from '../src/kernels/reference.js';
 
 function stats(a: Float32Array): { mean: number; sd: number; min: number; max: number } {
   let s = 0;
@@ -31,6 +35,7 @@ const CASES: [InitName, number, string][] = [
   ['large', 1, 'N(0, 1)'],
   ['he', Math.sqrt(2 / FAN_IN), 'N(0, 2/n_in): σ = √(2/400) ≈ 0.0707'],
   ['glorot', Math.sqrt(6 / (FAN_IN + FAN_OUT)) / Math.sqrt(3), 'U(±√(6/(n_in+n_out))): σ = r/√3 ≈ 0.0632'],
+  ['network3', 1 / Math.sqrt(FAN_OUT), 'N(0, 1/n_out): σ = 1/√100 = 0.1'],
 ];
 
 for (const [scheme, sd, what] of CASES) {
@@ -92,4 +97,24 @@ test('the same seed draws the same weights', () => {
   assert.deepEqual(a, b);
   initWeights('default', b, 50, 20, new Rng(78));
   assert.notDeepEqual(a, b);
+});
+
+test("init network3 in a network: a conv layer's n_out counts its pooling, the softmax layer starts at zero", () => {
+  // network3.py: ConvPoolLayer σ = 1/√(filters·k²/pool area), FullyConnectedLayer σ = 1/√n_out, SoftmaxLayer w = b = 0
+  const net = new Network({
+    inputShape: [1, 28, 28],
+    layers: parseArchitecture('conv 20x5x5, maxpool 2, relu, conv 40x5x5 relu, maxpool 2, dense 100 relu, softmax 10'),
+    cost: costByName('log-likelihood'), init: 'network3', kernels: referenceKernels, rng: new Rng(5),
+  });
+  const [c1w, c1b, c2w, , d1w, d1b, sw, sb] = net.params().map((q) => q.value); // weights, biases of each layer in order
+  const near = (a: Float32Array, sd: number, what: string) => assert.ok(Math.abs(stats(a).sd / sd - 1) < 0.1, `${what}: sd ${stats(a).sd}, expected ${sd}`);
+  near(c1w!, 1 / Math.sqrt((20 * 25) / 4), 'conv 1 (pool after the layer)'); // 500 draws
+  near(c2w!, 1 / Math.sqrt((40 * 25) / 4), 'conv 2 (pool after its relu)'); // 20,000 draws
+  near(d1w!, 1 / Math.sqrt(100), 'dense 100');
+  near(Float32Array.from([...c1b!, ...d1b!]), 1, 'biases N(0, 1)');
+  assert.ok(sw!.every((v) => v === 0) && sb!.every((v) => v === 0), 'softmax layer all zero');
+  // without pooling after it, a conv layer's n_out is filters·k²
+  const flat = new Network({ inputShape: [1, 12, 12], layers: parseArchitecture('conv 40x5x5 relu, dense 10 sigmoid'), cost: costByName('cross-entropy'), init: 'network3', kernels: referenceKernels, rng: new Rng(5) });
+  near(flat.params()[0]!.value, 1 / Math.sqrt(40 * 25), 'conv without pooling');
+  assert.ok(flat.params()[2]!.value.some((v) => v !== 0), 'a sigmoid output layer is drawn, not zeroed');
 });

@@ -18,7 +18,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'dropout', type: 'number', arg: 'P', help: 'dropout probability on every hidden layer (with --layers)' },
   { name: 'dropout-mask', type: 'string', arg: 'example|batch', help: 'one dropout mask per example (default) or per mini-batch (the book\'s text)' },
   { name: 'cost', type: 'string', arg: COSTS.join('|'), help: 'cost function' },
-  { name: 'init', type: 'string', arg: INITS.join('|'), help: 'weight initialization: default N(0,1/n_in), large N(0,1), he, glorot' },
+  { name: 'init', type: 'string', arg: INITS.join('|'), help: 'weight initialization: default N(0,1/n_in), large N(0,1), he, glorot, network3 (the book\'s chapter-6 code: N(0,1/n_out), softmax layer zero)' },
   { name: 'epochs', type: 'int', arg: 'N', help: 'training epochs' },
   { name: 'batch-size', type: 'int', arg: 'M', help: 'mini-batch size m' },
   { name: 'learning-rate', aliases: ['eta'], type: 'number', arg: 'ETA', help: 'learning rate η' },

@@ -7,13 +7,13 @@ import { ConfigError } from './errors.js';
 
 export type ActivationName = 'sigmoid' | 'tanh' | 'relu' | 'softmax' | 'identity';
 export type CostName = 'quadratic' | 'cross-entropy' | 'log-likelihood';
-export type InitName = 'default' | 'large' | 'he' | 'glorot';
+export type InitName = 'default' | 'large' | 'he' | 'glorot' | 'network3';
 export type OptimizerName = 'sgd' | 'momentum' | 'nesterov' | 'adagrad' | 'rmsprop' | 'adam';
 export type PaddingName = 'valid' | 'same';
 
 export const ACTIVATIONS: readonly ActivationName[] = ['sigmoid', 'tanh', 'relu', 'softmax', 'identity'];
 export const COSTS: readonly CostName[] = ['quadratic', 'cross-entropy', 'log-likelihood'];
-export const INITS: readonly InitName[] = ['default', 'large', 'he', 'glorot'];
+export const INITS: readonly InitName[] = ['default', 'large', 'he', 'glorot', 'network3'];
 export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'];
 
 /** One layer of a network. `dense` and `conv2d` may carry an activation, which becomes its own layer. */

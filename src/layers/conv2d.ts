@@ -94,7 +94,9 @@ export class Conv2d implements Layer {
     this.outputShape = [filters, this.oh, this.ow];
     this.weights = makeParam(ctx.kernels, `${ctx.index}.conv2d.weights`, [filters, this.c, kernel, kernel], true, filters);
     this.biases = makeParam(ctx.kernels, `${ctx.index}.conv2d.biases`, [filters], false, filters);
-    initWeights(ctx.init, this.weights.value, this.patch, filters * kernel * kernel, ctx.rng);
+    // network3 counts a conv layer's outputs after its pooling: n_out = filters·k²/pool area
+    const fanOut = (filters * kernel * kernel) / (ctx.init === 'network3' ? (ctx.poolArea ?? 1) : 1);
+    initWeights(ctx.init, this.weights.value, this.patch, fanOut, ctx.rng);
     initBiases(ctx.init, this.biases.value, ctx.rng);
   }
 

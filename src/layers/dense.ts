@@ -25,6 +25,12 @@ export class Dense implements Layer {
     this.outputShape = [units];
     this.weights = makeParam(ctx.kernels, `${ctx.index}.dense.weights`, [units, this.nIn], true, units);
     this.biases = makeParam(ctx.kernels, `${ctx.index}.dense.biases`, [units], false, units);
+    if (ctx.init === 'network3' && ctx.softmaxOutput) {
+      // network3's SoftmaxLayer starts at w = 0, b = 0
+      this.weights.value.fill(0);
+      this.biases.value.fill(0);
+      return;
+    }
     initWeights(ctx.init, this.weights.value, this.nIn, units, ctx.rng);
     initBiases(ctx.init, this.biases.value, ctx.rng);
   }

@@ -30,7 +30,7 @@ export function buildLayers(specs: readonly LayerSpec[], inputShape: Shape, ctxF
     shape = l.outputShape;
   };
   specs.forEach((spec, i) => {
-    const ctx = ctxFor(layers.length);
+    const ctx = { ...ctxFor(layers.length), ...initHints(specs, i) };
     const field = `network.layers[${i}]`;
     switch (spec.type) {
       case 'dense':
@@ -58,6 +58,21 @@ export function buildLayers(specs: readonly LayerSpec[], inputShape: Shape, ctxF
       throw new ConfigError(field, 'a layer whose output has a positive size', shapeToString(shape));
   });
   return layers;
+}
+
+/**
+ * The `LayerContext` hints of spec i for `network3` initialization: the pooling area after a
+ * convolution (looking past a separate activation layer, as in `conv, relu, maxpool 2`), and
+ * whether a dense layer is softmax.
+ */
+function initHints(specs: readonly LayerSpec[], i: number): { poolArea?: number; softmaxOutput?: boolean } {
+  const spec = specs[i]!;
+  if (spec.type === 'dense') return spec.activation === 'softmax' || specs[i + 1]?.type === 'activation' && (specs[i + 1] as { activation: string }).activation === 'softmax' ? { softmaxOutput: true } : {};
+  if (spec.type !== 'conv2d') return {};
+  let j = i + 1;
+  while (specs[j]?.type === 'activation') j++;
+  const next = specs[j];
+  return next?.type === 'maxpool' || next?.type === 'avgpool' ? { poolArea: next.size * next.size } : {};
 }
 
 /** Re-label a layer constructor's `network.layers` error with the spec's own index. */

@@ -30,6 +30,13 @@ export interface LayerContext {
   readonly init: InitName;
   /** Position of the layer in the network, used to name its parameters. */
   readonly index: number;
+  /**
+   * What `network3` initialization needs to know of the layers after this one: the area of the
+   * pooling that follows a convolution (its n_out is filters·k²/pool area), and whether a dense
+   * layer's neurons are softmax (network3's softmax layer starts at zero). Set by `buildLayers`.
+   */
+  readonly poolArea?: number;
+  readonly softmaxOutput?: boolean;
 }
 
 /**
