@@ -295,6 +295,7 @@ test('ensemble --preset trains the members, records them, reuses them, and refus
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stderr, /member 1\/2: training --preset c1 --seed 1 --train-size 300/);
   assert.match(first.stderr, /member 2\/2: test \d+\.\d\d %, best validation \d+\.\d\d % at epoch 1/);
+  assert.match(first.stderr, /^member 1\/2: epoch 1\/1 .*validation/m, "each member's epochs, marked with the member");
   const j = lastJson(first.stdout);
   assert.deepEqual(j.models.map((m: { model: string }) => m.model), [join('ens', 'net1.nnlab'), join('ens', 'net2.nnlab')]);
   // the members are the networks `train --preset c1 --seed K` makes, and their vote is what --model scores
@@ -308,11 +309,12 @@ test('ensemble --preset trains the members, records them, reuses them, and refus
   assert.equal(rec.members.length, 2);
   assert.equal(JSON.parse(readFileSync(join(cwd, 'ens', 'run2', 'config.json'), 'utf8')).seed, 2, 'each member has its run folder');
   // one more member: the first two are reused, not retrained
-  const more = nnlab('ensemble', '--preset', 'c1', '--members', '3', '--dir', 'ens', ...flags);
+  const more = nnlab('ensemble', '--preset', 'c1', '--members', '3', '--dir', 'ens', '--quiet', ...flags);
   assert.equal(more.code, 0, more.stderr);
   assert.match(more.stderr, /member 1\/3: reusing/);
   assert.match(more.stderr, /member 2\/3: reusing/);
   assert.match(more.stderr, /member 3\/3: training/);
+  assert.doesNotMatch(more.stderr, /epoch 1\/1/, '--quiet: no per-epoch lines');
   assert.match(more.stdout, /plurality vote of 3: \d+\.\d\d %/);
   // a member made with other flags is not mixed in silently
   failsCleanly(nnlab('ensemble', '--preset', 'c1', '--members', '2', '--dir', 'ens', '--', '--train-size', '300', '--validation-size', '1000', '--epochs', '2'), /net1\.nnlab was trained with epochs = 1, this ensemble asks for 2/);

@@ -34,20 +34,28 @@ export interface ChildRun<T> {
 
 /**
  * Run `node script ...args` as a child process and parse the last line of its stdout as JSON
- * (the nnlab CLI's `--json`). Never rejects: failures come back as `value: null`.
+ * (the nnlab CLI's `--json`). Never rejects: failures come back as `value: null`. `onLine` sees
+ * each complete line the child writes to stderr (its progress), as it comes.
  */
-export function runJsonChild<T>(script: string, args: readonly string[]): Promise<ChildRun<T>> {
+export function runJsonChild<T>(script: string, args: readonly string[], onLine?: (line: string) => void): Promise<ChildRun<T>> {
   const t0 = performance.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
+    let partial = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      if (onLine) {
+        const lines = (partial + d).split('\n');
+        partial = lines.pop()!;
+        for (const l of lines) onLine(l);
+      }
       err += d;
       if (err.length > 20000) err = err.slice(-10000);
     });
     const finish = (code: number | null, problem?: string) => {
+      if (onLine && partial) onLine(partial);
       const lines = out.trim().split('\n');
       let value: T | null = null;
       try {

@@ -25,6 +25,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'data', type: 'string', arg: 'DIR', help: 'folder with the four IDX files; default: embedded MNIST' },
   { name: 'backend', type: 'string', arg: 'NAME', help: 'kernel backend (auto)' },
   { name: 'json', type: 'boolean', help: 'print one JSON object' },
+  { name: 'quiet', type: 'boolean', help: "with --preset: no per-epoch progress of the members on stderr (their start and end are still shown)" },
   { name: 'help', type: 'boolean', help: 'show this help' },
 ];
 
@@ -58,7 +59,7 @@ export function firstDifference(a: unknown, b: unknown, path = ''): { path: stri
  * dir/netK.nnlab, its run folder dir/runK). A member whose file exists is reused: saves are atomic,
  * so an existing file is a finished network, and an interrupted ensemble resumes where it stopped.
  */
-async function trainMembers(preset: string, n: number, dir: string, jobs: number, extra: string[], data: string | undefined, backend: string | undefined): Promise<MemberRun[]> {
+async function trainMembers(preset: string, n: number, dir: string, jobs: number, extra: string[], data: string | undefined, backend: string | undefined, quiet: boolean): Promise<MemberRun[]> {
   // every member's run config, resolved now: bad train flags fail before any training starts
   const argsOf = (seed: number) => {
     const a = ['--preset', preset, '--seed', String(seed), ...extra];
@@ -87,7 +88,8 @@ async function trainMembers(preset: string, n: number, dir: string, jobs: number
       // members side by side take a core each: one thread apiece unless a backend was named
       if (backend !== undefined && !extra.includes('--backend')) args.push('--backend', backend);
       else if (jobs > 1 && !extra.includes('--backend')) args.push('--backend', 'wasm');
-      const r = await runJsonChild<RunResult>(main, [...args, '--json', '--quiet']);
+      // the member's own progress (one line an epoch), each line marked with the member
+      const r = await runJsonChild<RunResult>(main, [...args, '--json'], quiet ? undefined : (line) => process.stderr.write(`member ${seed}/${n}: ${line}\n`));
       if ((r.code !== 0 && r.code !== 3) || !r.value || !existsSync(model))
         throw new NnlabError(`ensemble member ${seed}: nnlab ${args.join(' ')} failed: ${r.stderr.split('\n').pop() || `exit ${r.code}`}`);
       const v = r.value;
@@ -167,7 +169,7 @@ export async function ensembleCommand(argv: string[]): Promise<number> {
     const jobs = (values.jobs as number | undefined) ?? 1;
     if (jobs < 1) throw new NnlabError(`--jobs: expected at least 1, got ${jobs}`);
     dir = String(values.dir ?? join('runs', `ensemble-${preset.name}`));
-    members = await trainMembers(preset.name, n, dir, jobs, extra, values.data as string | undefined, backend);
+    members = await trainMembers(preset.name, n, dir, jobs, extra, values.data as string | undefined, backend, values.quiet === true);
   } else {
     if (extra.length) throw new NnlabError('nnlab ensemble: train flags after -- need --preset');
     for (const f of ['members', 'dir', 'jobs']) if (values[f] !== undefined) throw new NnlabError(`nnlab ensemble: --${f} needs --preset`);
