@@ -183,11 +183,13 @@ chapter6.push(
     config: ch6(C8_ARCH, 0.03, 40, 0, EXPANDED),
   },
   {
+    // Five members have to fit in the 2-hour budget together: 35 epochs each, η cut to a fifth
+    // after 25 (C8 reached 99.59 % with the same cut at 50 of 70 epochs).
     name: 'c9', row: 'C9', book: 0.9967, metric: 'test-at-best-validation',
     description:
-      'ensemble of 5: trains ONE member (as c8); train five with --seed 1..5 --save netK.nnlab, then score the vote with ' +
-      "'nnlab ensemble --model net1.nnlab ... --model net5.nnlab' (the book's figure is the vote's)" + EXPANSION_NOTE,
-    config: ch6(C8_ARCH, 0.03, 40, 0, EXPANDED),
+      "one member of the book's 5-network vote: the c8 network, 35 epochs, eta 0.03 then 0.006 after epoch 25; " +
+      "'nnlab ensemble --preset c9 --jobs 2' trains five (seeds 1-5) and scores their plurality vote (the book's figure is the vote's)" + EXPANSION_NOTE,
+    config: { ...ch6(C8_ARCH, 0.03, 35, 0, EXPANDED), schedule: { type: 'step', every: 25, factor: 0.2 } },
   },
 );
 presets.push(...chapter6);
