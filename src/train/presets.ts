@@ -188,7 +188,7 @@ chapter6.push(
     name: 'c9', row: 'C9', book: 0.9967, metric: 'test-at-best-validation',
     description:
       "one member of the book's 5-network vote: the c8 network, 35 epochs, eta 0.03 then 0.006 after epoch 25; " +
-      "'nnlab ensemble --preset c9 --jobs 2' trains five (seeds 1-5) and scores their plurality vote (the book's figure is the vote's)" + EXPANSION_NOTE,
+      "'nnlab ensemble --preset c9' trains five (seeds 1-5) and scores their plurality vote (the book's figure is the vote's)" + EXPANSION_NOTE,
     config: { ...ch6(C8_ARCH, 0.03, 35, 0, EXPANDED), schedule: { type: 'step', every: 25, factor: 0.2 } },
   },
 );

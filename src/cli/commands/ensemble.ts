@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { NnlabError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../node/atomic.js';
 import { loadSplits } from '../../node/data.js';
-import { runJsonChild, runPool } from '../../node/parallel.js';
+import { defaultJobs, runJsonChild, runPool } from '../../node/parallel.js';
 import { decodeModel, decodeModelHeader } from '../../network/model-file.js';
 import { scoreEnsemble, type EnsembleScore } from '../../train/ensemble.js';
 import { Evaluator } from '../../train/evaluate.js';
@@ -21,7 +21,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'preset', type: 'string', arg: 'NAME', help: 'train the members first: this preset with seeds 1..N (e.g. c9), then score their vote' },
   { name: 'members', type: 'int', arg: 'N', help: 'with --preset: how many networks (default 5)' },
   { name: 'dir', type: 'string', arg: 'DIR', help: 'with --preset: where the members go (netK.nnlab, runK/; default runs/ensemble-PRESET); members already there are reused' },
-  { name: 'jobs', type: 'int', arg: 'J', help: 'with --preset: members trained at once (default 1; each then uses every core)' },
+  { name: 'jobs', type: 'int', arg: 'J', help: 'with --preset: members trained at once, one thread each (default: the number of cores; 1 gives one member every core)' },
   { name: 'data', type: 'string', arg: 'DIR', help: 'folder with the four IDX files; default: embedded MNIST' },
   { name: 'backend', type: 'string', arg: 'NAME', help: 'kernel backend (auto)' },
   { name: 'json', type: 'boolean', help: 'print one JSON object' },
@@ -166,7 +166,7 @@ export async function ensembleCommand(argv: string[]): Promise<number> {
     if (!preset) throw new NnlabError(`unknown preset "${presetName}"; 'nnlab presets' lists them`);
     const n = (values.members as number | undefined) ?? 5;
     if (n < 1) throw new NnlabError(`--members: expected at least 1, got ${n}`);
-    const jobs = (values.jobs as number | undefined) ?? 1;
+    const jobs = (values.jobs as number | undefined) ?? defaultJobs();
     if (jobs < 1) throw new NnlabError(`--jobs: expected at least 1, got ${jobs}`);
     dir = String(values.dir ?? join('runs', `ensemble-${preset.name}`));
     members = await trainMembers(preset.name, n, dir, jobs, extra, values.data as string | undefined, backend, values.quiet === true);
