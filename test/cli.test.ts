@@ -325,3 +325,24 @@ test('ensemble --preset trains the members, records them, reuses them, and refus
   failsCleanly(nnlab('ensemble', '--preset', 'c1', '--members', '0'), /--members: expected at least 1, got 0/);
   failsCleanly(nnlab('ensemble', '--preset', 'c1', '--model', 'ens1.nnlab'), /either --preset .* or --model/);
 });
+
+test('ensemble --preset: an interrupted member is trained again, flags the ensemble sets are refused after --, a failing member stops the rest', () => {
+  const flags = ['--', '--train-size', '300', '--validation-size', '1000', '--epochs', '1'];
+  // a member stopped halfway leaves a run folder and no network
+  mkdirSync(join(cwd, 'ens-int', 'run1'), { recursive: true });
+  writeFileSync(join(cwd, 'ens-int', 'run1', 'metrics.csv'), 'epoch\n');
+  const r = nnlab('ensemble', '--preset', 'c1', '--members', '1', '--dir', 'ens-int', '--quiet', ...flags);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /run1 holds an unfinished run, moved to .*run1\.interrupted-/);
+  assert.ok(readdirSync(join(cwd, 'ens-int')).some((f) => f.startsWith('run1.interrupted-')), 'the unfinished folder is kept aside');
+  assert.ok(readdirSync(join(cwd, 'ens-int', 'run1')).includes('config.json'), 'and the member has a fresh run folder');
+  // --seed after -- would make every member the same network
+  failsCleanly(nnlab('ensemble', '--preset', 'c1', '--dir', 'ens-own', '--', '--seed', '7'), /--seed cannot follow --/);
+  failsCleanly(nnlab('ensemble', '--preset', 'c1', '--dir', 'ens-own', '--', '--out=x'), /--out cannot follow --/);
+  failsCleanly(nnlab('ensemble', '--preset', 'c1', '--dir', 'ens-own', '--data', 'a', '--', '--data', 'b'), /give --data once/);
+  // a member that fails: its own message, and no later member starts
+  const bad = nnlab('ensemble', '--preset', 'c1', '--members', '3', '--jobs', '1', '--dir', 'ens-fail', '--quiet', ...flags, '--data', join(cwd, 'no-such-folder'));
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^nnlab: ensemble member 1 \(nnlab train .*\) failed: .*no-such-folder/m);
+  assert.doesNotMatch(bad.stderr, /member 2\/3: training/);
+});

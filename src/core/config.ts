@@ -32,7 +32,7 @@ export interface NetworkConfig {
    * compact string form `"dense 30 sigmoid, dense 10 sigmoid"`.
    */
   layers: LayerSpec[];
-  /** Weight initialization: `default` N(0,1/n_in), `large` N(0,1), `he`, `glorot`. */
+  /** Weight initialization: `default` N(0,1/n_in), `large` N(0,1), `he`, `glorot`, `network3` (the book's chapter-6 code; `src/init/initializers.ts`). */
   init: InitName;
 }
 

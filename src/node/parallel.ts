@@ -27,6 +27,8 @@ export interface ChildRun<T> {
   /** The parsed JSON of the child's last stdout line, or null if it failed. */
   value: T | null;
   code: number | null;
+  /** The signal that ended the child (e.g. 'SIGKILL' from the out-of-memory killer), else null. */
+  signal: string | null;
   /** The child's last stderr lines (for error messages). */
   stderr: string;
   seconds: number;
@@ -54,7 +56,10 @@ export function runJsonChild<T>(script: string, args: readonly string[], onLine?
       err += d;
       if (err.length > 20000) err = err.slice(-10000);
     });
-    const finish = (code: number | null, problem?: string) => {
+    let done = false;
+    const finish = (code: number | null, signal: string | null, problem?: string) => {
+      if (done) return; // 'error' may be followed by 'close'
+      done = true;
       if (onLine && partial) onLine(partial);
       const lines = out.trim().split('\n');
       let value: T | null = null;
@@ -63,9 +68,9 @@ export function runJsonChild<T>(script: string, args: readonly string[], onLine?
       } catch {
         value = null;
       }
-      resolve({ value, code, stderr: (problem ? problem + '\n' : '') + err.trim().split('\n').slice(-5).join('\n'), seconds: (performance.now() - t0) / 1000 });
+      resolve({ value, code, signal, stderr: (problem ? problem + '\n' : '') + err.trim().split('\n').slice(-5).join('\n'), seconds: (performance.now() - t0) / 1000 });
     };
-    child.on('error', (e) => finish(null, e.message));
-    child.on('close', (code) => finish(code));
+    child.on('error', (e) => finish(null, null, e.message));
+    child.on('close', (code, signal) => finish(code, signal));
   });
 }

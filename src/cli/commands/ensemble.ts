@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NnlabError } from '../../core/errors.js';
@@ -21,7 +21,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'preset', type: 'string', arg: 'NAME', help: 'train the members first: this preset with seeds 1..N (e.g. c9), then score their vote' },
   { name: 'members', type: 'int', arg: 'N', help: 'with --preset: how many networks (default 5)' },
   { name: 'dir', type: 'string', arg: 'DIR', help: 'with --preset: where the members go (netK.nnlab, runK/; default runs/ensemble-PRESET); members already there are reused' },
-  { name: 'jobs', type: 'int', arg: 'J', help: 'with --preset: members trained at once, one thread each (default: the number of cores; 1 gives one member every core)' },
+  { name: 'jobs', type: 'int', arg: 'J', help: 'with --preset: members trained at once, one thread each (default: the number of cores; 1: one at a time on the default backend)' },
   { name: 'data', type: 'string', arg: 'DIR', help: 'folder with the four IDX files; default: embedded MNIST' },
   { name: 'backend', type: 'string', arg: 'NAME', help: 'kernel backend (auto)' },
   { name: 'json', type: 'boolean', help: 'print one JSON object' },
@@ -35,9 +35,11 @@ const pct = (a: number) => `${(100 * a).toFixed(2)} %`;
 interface MemberRun {
   model: string;
   seed: number;
-  /** null when the file was already there and was reused. */
+  /** Training time and best epoch (from the file's record when it was reused). */
   seconds: number | null;
   bestEpoch: number | null;
+  /** Whether the file was already there (trained by an earlier run of the command). */
+  reused: boolean;
 }
 
 /** The first field (a dotted path) where two run configs differ, ignoring the backend (backends agree within float tolerance). */
@@ -54,51 +56,86 @@ export function firstDifference(a: unknown, b: unknown, path = ''): { path: stri
   return JSON.stringify(a) === JSON.stringify(b) ? null : { path, a, b };
 }
 
+/** Train flags that the ensemble sets itself for each member, so they cannot come after `--`. */
+const OWN_MEMBER_FLAGS = ['preset', 'seed', 'save', 'out', 'no-run-folder', 'json', 'help', 'config'];
+
+/** The last informative line of a failed child's stderr: its `nnlab:` message if it printed one. */
+function childProblem(stderr: string, code: number | null, signal: string | null): string {
+  const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+  const said = [...lines].reverse().find((l) => l.startsWith('nnlab: '));
+  if (said) return said.slice('nnlab: '.length);
+  if (signal) return `killed by ${signal}`;
+  return `exit code ${code}${lines.length ? `; its last lines: ${lines.slice(-3).join(' | ')}` : ''}`;
+}
+
 /**
  * Train members 1..n of an ensemble, one `nnlab train` child process each (seed k, saved to
- * dir/netK.nnlab, its run folder dir/runK). A member whose file exists is reused: saves are atomic,
- * so an existing file is a finished network, and an interrupted ensemble resumes where it stopped.
+ * dir/netK.nnlab, its run folder dir/runK). A member whose file exists is reused: saves are
+ * atomic, so an existing file is a finished network, and an interrupted ensemble resumes where it
+ * stopped (an interrupted member's half-written run folder is moved aside and the member trained
+ * again). Every existing member is checked before anything trains; after a failure no new member
+ * starts, the ones running are let finish (they are reusable), and then the first error is thrown.
  */
 async function trainMembers(preset: string, n: number, dir: string, jobs: number, extra: string[], data: string | undefined, backend: string | undefined, quiet: boolean): Promise<MemberRun[]> {
+  const given = parseFlags(extra, TRAIN_FLAGS, 'train').values;
+  const own = OWN_MEMBER_FLAGS.filter((f) => given[f] !== undefined);
+  if (own.length) throw new NnlabError(`nnlab ensemble: --${own[0]} cannot follow -- (the ensemble sets it for each member; --preset and --members choose them)`);
+  if (data !== undefined && given.data !== undefined) throw new NnlabError('nnlab ensemble: give --data once, before -- or after it');
+  const argsOf = (seed: number) => ['--preset', preset, '--seed', String(seed), ...extra, ...(data !== undefined ? ['--data', data] : [])];
   // every member's run config, resolved now: bad train flags fail before any training starts
-  const argsOf = (seed: number) => {
-    const a = ['--preset', preset, '--seed', String(seed), ...extra];
-    if (data !== undefined && !extra.includes('--data')) a.push('--data', data);
-    return a;
-  };
   const configs = new Map<number, unknown>();
   for (let seed = 1; seed <= n; seed++) configs.set(seed, configFromFlags(parseFlags(argsOf(seed), TRAIN_FLAGS, 'train').values).config);
+  const members: MemberRun[] = [];
+  const toTrain: number[] = [];
+  for (let seed = 1; seed <= n; seed++) {
+    const model = join(dir, `net${seed}.nnlab`);
+    if (!existsSync(model)) {
+      toTrain.push(seed);
+      continue;
+    }
+    // reuse only a member trained exactly as asked (a changed flag would mix two recipes)
+    const header = decodeModelHeader(readModelBytes(model), model).header;
+    const had = header.meta?.config;
+    if (had === undefined) throw new NnlabError(`${model} records no training config, so it cannot be checked against this ensemble: delete it (and ${join(dir, `run${seed}`)}) or give another --dir`);
+    const d = firstDifference(had, configs.get(seed));
+    if (d)
+      throw new NnlabError(`${model} was trained with ${d.path} = ${JSON.stringify(d.a)}, this ensemble asks for ${JSON.stringify(d.b)}: delete it and ${join(dir, `run${seed}`)}, or give another --dir`);
+    const result = header.meta?.result as { seconds?: number; bestEpoch?: number | null } | undefined;
+    members[seed - 1] = { model, seed, seconds: result?.seconds ?? null, bestEpoch: result?.bestEpoch ?? null, reused: true };
+    process.stderr.write(`member ${seed}/${n}: reusing ${model}\n`);
+  }
   mkdirSync(dir, { recursive: true });
   const main = fileURLToPath(new URL('../main.js', import.meta.url));
-  return runPool(
-    Array.from({ length: n }, (_, i) => i + 1),
-    jobs,
-    async (seed): Promise<MemberRun> => {
+  // members side by side take a core each: one thread apiece unless a backend was named
+  const threadArgs = backend !== undefined && given.backend === undefined ? ['--backend', backend] : given.backend === undefined && Math.min(jobs, toTrain.length) > 1 ? ['--backend', 'wasm'] : [];
+  let failure: unknown = null;
+  await runPool(toTrain, jobs, async (seed) => {
+    if (failure !== null) return; // after a failure no new member starts
+    try {
       const model = join(dir, `net${seed}.nnlab`);
-      if (existsSync(model)) {
-        // reuse only a member trained exactly as asked (a changed flag would mix two recipes)
-        const had = decodeModelHeader(readModelBytes(model), model).header.meta.config;
-        const d = firstDifference(had, configs.get(seed));
-        if (d) throw new NnlabError(`${model} was trained with ${d.path} = ${JSON.stringify(d.a)}, this ensemble asks for ${JSON.stringify(d.b)}: delete it or give another --dir`);
-        process.stderr.write(`member ${seed}/${n}: reusing ${model}\n`);
-        return { model, seed, seconds: null, bestEpoch: null };
+      const runDir = join(dir, `run${seed}`);
+      if (existsSync(runDir)) {
+        // a run folder without its network: an interrupted member; keep its files, train it again
+        const aside = `${runDir}.interrupted-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+        renameSync(runDir, aside);
+        process.stderr.write(`member ${seed}/${n}: ${runDir} holds an unfinished run, moved to ${aside}\n`);
       }
-      process.stderr.write(`member ${seed}/${n}: training --preset ${preset} --seed ${seed} ${extra.join(' ')}\n`);
-      const args = ['train', ...argsOf(seed), '--save', model, '--out', join(dir, `run${seed}`)];
-      // members side by side take a core each: one thread apiece unless a backend was named
-      if (backend !== undefined && !extra.includes('--backend')) args.push('--backend', backend);
-      else if (jobs > 1 && !extra.includes('--backend')) args.push('--backend', 'wasm');
+      process.stderr.write(`member ${seed}/${n}: training --preset ${preset} --seed ${seed}${extra.length ? ' ' + extra.join(' ') : ''}\n`);
+      const args = ['train', ...argsOf(seed), '--save', model, '--out', runDir, ...threadArgs];
       // the member's own progress (one line an epoch), each line marked with the member
       const r = await runJsonChild<RunResult>(main, [...args, '--json'], quiet ? undefined : (line) => process.stderr.write(`member ${seed}/${n}: ${line}\n`));
-      if ((r.code !== 0 && r.code !== 3) || !r.value || !existsSync(model))
-        throw new NnlabError(`ensemble member ${seed}: nnlab ${args.join(' ')} failed: ${r.stderr.split('\n').pop() || `exit ${r.code}`}`);
+      if ((r.code !== 0 && r.code !== 3) || !r.value || !existsSync(model)) throw new NnlabError(`ensemble member ${seed} (nnlab ${args.join(' ')}) failed: ${childProblem(r.stderr, r.code, r.signal)}`);
       const v = r.value;
-      process.stderr.write(
-        `member ${seed}/${n}: test ${v.testAccuracy === null ? 'n/a' : pct(v.testAccuracy)}, best validation ${v.bestValidationAccuracy === null ? 'n/a' : pct(v.bestValidationAccuracy)} at epoch ${v.bestEpoch}, ${v.seconds.toFixed(0)} s\n`,
-      );
-      return { model, seed, seconds: v.seconds, bestEpoch: v.bestEpoch };
-    },
-  );
+      if (r.code === 3) process.stderr.write(`member ${seed}/${n}: warning: training diverged (${v.diverged ?? 'see its run folder'}); its last good weights vote\n`);
+      const best = v.bestEpoch === null ? '' : `, best validation ${pct(v.bestValidationAccuracy ?? NaN)} at epoch ${v.bestEpoch}`;
+      process.stderr.write(`member ${seed}/${n}: test ${pct(v.testAccuracy)}${best}, ${v.seconds.toFixed(0)} s\n`);
+      members[seed - 1] = { model, seed, seconds: v.seconds, bestEpoch: v.bestEpoch, reused: false };
+    } catch (e) {
+      failure ??= e;
+    }
+  });
+  if (failure !== null) throw failure;
+  return members;
 }
 
 /** Test-set outputs of each saved network, checked against the data and each other. */
@@ -156,7 +193,7 @@ export async function ensembleCommand(argv: string[]): Promise<number> {
   if (positional.length) throw new NnlabError(`nnlab ensemble: unexpected argument "${positional[0]}" (give each network as --model FILE)`);
   const given = (values.model as string[] | undefined) ?? [];
   const presetName = values.preset as string | undefined;
-  const source = String(values.data ?? 'mnist');
+  let source = String(values.data ?? 'mnist');
   const backend = values.backend as string | undefined;
   let members: MemberRun[] = [];
   let dir: string | null = null;
@@ -170,6 +207,8 @@ export async function ensembleCommand(argv: string[]): Promise<number> {
     if (jobs < 1) throw new NnlabError(`--jobs: expected at least 1, got ${jobs}`);
     dir = String(values.dir ?? join('runs', `ensemble-${preset.name}`));
     members = await trainMembers(preset.name, n, dir, jobs, extra, values.data as string | undefined, backend, values.quiet === true);
+    // score on the test set of the data the members trained on (--data before or after --, or a config's)
+    source = (decodeModelHeader(readModelBytes(members[0]!.model), members[0]!.model).header.meta?.config as { data?: { source?: string } } | undefined)?.data?.source ?? source;
   } else {
     if (extra.length) throw new NnlabError('nnlab ensemble: train flags after -- need --preset');
     for (const f of ['members', 'dir', 'jobs']) if (values[f] !== undefined) throw new NnlabError(`nnlab ensemble: --${f} needs --preset`);
