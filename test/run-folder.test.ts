@@ -71,3 +71,18 @@ test('metrics are on disk as soon as each epoch ends (a crash keeps them)', () =
   const g = RunFolder.create({ root: join(root, 'crash'), label: 'x' });
   assert.notEqual(f.dir, g.dir);
 });
+
+test('a run whose folder was deleted and taken by a new run does not write into the new run\'s metrics', () => {
+  // seen 2026-12-04: a training stopped by hand kept appending (by path) to the folder that a new
+  // run with the same --out had just created, so the new metrics.jsonl began with a stray epoch
+  const dir = join(root, 'taken');
+  const old = RunFolder.create({ out: dir });
+  old.start(resolveConfig({}));
+  rmSync(dir, { recursive: true });
+  const fresh = RunFolder.create({ out: dir });
+  fresh.start(resolveConfig({}));
+  old.appendEpoch({ epoch: 4, seconds: 1, learningRate: 0.5, trainCost: null, trainAccuracy: null, validationCost: 1.5, validationAccuracy: 0.9, testCost: null, testAccuracy: null });
+  fresh.appendEpoch({ epoch: 1, seconds: 1, learningRate: 0.5, trainCost: null, trainAccuracy: null, validationCost: 1.5, validationAccuracy: 0.8, testCost: null, testAccuracy: null });
+  assert.deepEqual(readFileSync(fresh.path('metricsJsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).epoch), [1]);
+  assert.deepEqual(readFileSync(fresh.path('metricsCsv'), 'utf8').trim().split('\n').map((l) => l.split(',')[0]), ['epoch', '1']);
+});

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { RunConfig } from '../core/config.js';
 import type { Splits } from '../data/dataset.js';
@@ -47,6 +47,13 @@ function freshDir(base: string): string {
  * kept weights), result.json and report.html.
  */
 export class RunFolder {
+  /**
+   * metrics.jsonl and metrics.csv, opened once at the start: every epoch is written to the files
+   * this run created, even if its folder is deleted and a new run takes the same path meanwhile.
+   */
+  private jsonl: number | null = null;
+  private csv: number | null = null;
+
   private constructor(readonly dir: string) {}
 
   /**
@@ -73,16 +80,29 @@ export class RunFolder {
     return join(this.dir, RUN_FILES[file]);
   }
 
-  /** Write config.json and the CSV header. */
+  /** Write config.json, open the metrics files and write the CSV header. */
   start(config: RunConfig): void {
     writeFileAtomic(this.path('config'), JSON.stringify(config, null, 2) + '\n');
-    appendFileSync(this.path('metricsCsv'), CSV_FIELDS.join(',') + '\n');
+    this.openMetrics();
+    writeSync(this.csv!, CSV_FIELDS.join(',') + '\n');
   }
 
-  /** Append one epoch to metrics.jsonl and metrics.csv. */
+  private openMetrics(): void {
+    this.jsonl ??= openSync(this.path('metricsJsonl'), 'a');
+    this.csv ??= openSync(this.path('metricsCsv'), 'a');
+  }
+
+  /** Append one epoch to metrics.jsonl and metrics.csv (on disk when this returns: a crash keeps it). */
   appendEpoch(r: EpochRecord): void {
-    appendFileSync(this.path('metricsJsonl'), JSON.stringify(r) + '\n');
-    appendFileSync(this.path('metricsCsv'), CSV_FIELDS.map((f) => (r[f] === null ? '' : String(r[f]))).join(',') + '\n');
+    this.openMetrics();
+    writeSync(this.jsonl!, JSON.stringify(r) + '\n');
+    writeSync(this.csv!, CSV_FIELDS.map((f) => (r[f] === null ? '' : String(r[f]))).join(',') + '\n');
+  }
+
+  /** Close the metrics files (done by `finish`; later epochs would open them again). */
+  close(): void {
+    for (const fd of [this.jsonl, this.csv]) if (fd !== null) closeSync(fd);
+    this.jsonl = this.csv = null;
   }
 
   /** A listener that writes the config at the start and each epoch as it ends. */
@@ -98,6 +118,7 @@ export class RunFolder {
    * matrix and misclassified digits come from one pass over the test set with the kept weights.
    */
   finish(network: Network, result: RunResult, data: Splits): RunRecord {
+    this.close();
     const { config, epochs, ...rest } = result;
     writeFileAtomic(this.path('model'), encodeModel(network, { config, result: rest }));
     writeFileAtomic(this.path('result'), JSON.stringify(rest, null, 2) + '\n');
