@@ -67,7 +67,10 @@ export function buildLayers(specs: readonly LayerSpec[], inputShape: Shape, ctxF
  */
 function initHints(specs: readonly LayerSpec[], i: number): { poolArea?: number; softmaxOutput?: boolean } {
   const spec = specs[i]!;
-  if (spec.type === 'dense') return spec.activation === 'softmax' || specs[i + 1]?.type === 'activation' && (specs[i + 1] as { activation: string }).activation === 'softmax' ? { softmaxOutput: true } : {};
+  if (spec.type === 'dense') {
+    const next = specs[i + 1];
+    return spec.activation === 'softmax' || (next?.type === 'activation' && next.activation === 'softmax') ? { softmaxOutput: true } : {};
+  }
   if (spec.type !== 'conv2d') return {};
   let j = i + 1;
   while (specs[j]?.type === 'activation') j++;

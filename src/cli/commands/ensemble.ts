@@ -9,6 +9,7 @@ import { decodeModel, decodeModelHeader } from '../../network/model-file.js';
 import { scoreEnsemble, type EnsembleScore } from '../../train/ensemble.js';
 import { Evaluator } from '../../train/evaluate.js';
 import { findPreset } from '../../train/presets.js';
+import type { RunConfig } from '../../core/config.js';
 import type { RunResult } from '../../train/trainer.js';
 import { kernelsFor } from '../backend.js';
 import { configFromFlags } from '../config-source.js';
@@ -76,14 +77,14 @@ function childProblem(stderr: string, code: number | null, signal: string | null
  * again). Every existing member is checked before anything trains; after a failure no new member
  * starts, the ones running are let finish (they are reusable), and then the first error is thrown.
  */
-async function trainMembers(preset: string, n: number, dir: string, jobs: number, extra: string[], data: string | undefined, backend: string | undefined, quiet: boolean): Promise<MemberRun[]> {
+async function trainMembers(preset: string, n: number, dir: string, jobs: number, extra: string[], data: string | undefined, backend: string | undefined, quiet: boolean): Promise<{ members: MemberRun[]; source: string }> {
   const given = parseFlags(extra, TRAIN_FLAGS, 'train').values;
   const own = OWN_MEMBER_FLAGS.filter((f) => given[f] !== undefined);
   if (own.length) throw new NnlabError(`nnlab ensemble: --${own[0]} cannot follow -- (the ensemble sets it for each member; --preset and --members choose them)`);
   if (data !== undefined && given.data !== undefined) throw new NnlabError('nnlab ensemble: give --data once, before -- or after it');
   const argsOf = (seed: number) => ['--preset', preset, '--seed', String(seed), ...extra, ...(data !== undefined ? ['--data', data] : [])];
   // every member's run config, resolved now: bad train flags fail before any training starts
-  const configs = new Map<number, unknown>();
+  const configs = new Map<number, RunConfig>();
   for (let seed = 1; seed <= n; seed++) configs.set(seed, configFromFlags(parseFlags(argsOf(seed), TRAIN_FLAGS, 'train').values).config);
   const members: MemberRun[] = [];
   const toTrain: number[] = [];
@@ -135,7 +136,8 @@ async function trainMembers(preset: string, n: number, dir: string, jobs: number
     }
   });
   if (failure !== null) throw failure;
-  return members;
+  // the members are scored on the test set of the data they trained on (--data before or after --)
+  return { members, source: configs.get(1)!.data.source };
 }
 
 /** Test-set outputs of each saved network, checked against the data and each other. */
@@ -206,9 +208,7 @@ export async function ensembleCommand(argv: string[]): Promise<number> {
     const jobs = (values.jobs as number | undefined) ?? defaultJobs();
     if (jobs < 1) throw new NnlabError(`--jobs: expected at least 1, got ${jobs}`);
     dir = String(values.dir ?? join('runs', `ensemble-${preset.name}`));
-    members = await trainMembers(preset.name, n, dir, jobs, extra, values.data as string | undefined, backend, values.quiet === true);
-    // score on the test set of the data the members trained on (--data before or after --, or a config's)
-    source = (decodeModelHeader(readModelBytes(members[0]!.model), members[0]!.model).header.meta?.config as { data?: { source?: string } } | undefined)?.data?.source ?? source;
+    ({ members, source } = await trainMembers(preset.name, n, dir, jobs, extra, values.data as string | undefined, backend, values.quiet === true));
   } else {
     if (extra.length) throw new NnlabError('nnlab ensemble: train flags after -- need --preset');
     for (const f of ['members', 'dir', 'jobs']) if (values[f] !== undefined) throw new NnlabError(`nnlab ensemble: --${f} needs --preset`);
