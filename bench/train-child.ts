@@ -12,6 +12,7 @@ import { loadSplits } from '../src/node/data.js';
 import { createNodeKernels, createThreadedKernels, type ThreadedOptions } from '../src/node/threaded-kernels.js';
 import { resolveConfig } from '../src/train/resolve.js';
 import { train } from '../src/train/trainer.js';
+import { gradientForBackend } from '../src/node/data-parallel.js';
 
 interface Job {
   backend: string;
@@ -27,7 +28,8 @@ const kernels: Kernels = job.backend === 'wasm-threads' && job.threads ? await c
 const monitor = { trainCost: false, trainAccuracy: false, validationCost: false, validationAccuracy: false, testCost: false, testAccuracy: false };
 const config = resolveConfig(job.config, { epochs: job.epochs, monitor, data: { trainSize: job.trainSize, validationSize: 10000 }, backend: job.backend });
 const data = loadSplits(config.data);
-const { result } = await train({ config, data, kernels });
+const gradient = gradientForBackend(kernels, config.seed);
+const { result } = await train({ config, data, kernels, ...(gradient ? { gradient } : {}) });
 if ('close' in kernels && typeof kernels.close === 'function') kernels.close();
 console.log(
   JSON.stringify({

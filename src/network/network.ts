@@ -29,6 +29,8 @@ export class Network {
   readonly outputSize: number;
   readonly specs: readonly LayerSpec[];
   readonly init: InitName;
+  /** One dropout mask per mini-batch instead of per example. */
+  readonly dropoutPerBatch: boolean;
   private capacity = 0;
   /** δ^L, or ∂C/∂a^L when the output neuron and cost are not a fused pair. */
   private outError: Float32Array = new Float32Array(0);
@@ -41,8 +43,9 @@ export class Network {
     this.inputShape = opts.inputShape;
     this.specs = opts.layers;
     this.init = opts.init;
+    this.dropoutPerBatch = opts.dropoutPerBatch ?? false;
     this.layers = buildLayers(opts.layers, opts.inputShape, (index) => ({ kernels: opts.kernels, rng: opts.rng, init: opts.init, index }), {
-      dropoutPerBatch: opts.dropoutPerBatch ?? false,
+      dropoutPerBatch: this.dropoutPerBatch,
     });
     this.outputSize = sizeOf(this.layers[this.layers.length - 1]!.outputShape);
     const last = this.layers[this.layers.length - 1];
@@ -68,9 +71,10 @@ export class Network {
 
   /**
    * Backpropagation after `forward(x, batch, true)`, for one-hot targets `y`. Fills every
-   * parameter's gradient with that of the mean cost over the batch, (1/m) Σ_x ∂C_x/∂w.
+   * parameter's gradient with that of the mean cost over the batch, (1/m) Σ_x ∂C_x/∂w, with
+   * m = `meanOver` (default `batch`; a thread that computes part of a mini-batch of m passes m).
    */
-  backward(y: Float32Array, batch: number): void {
+  backward(y: Float32Array, batch: number, meanOver = batch): void {
     const k = this.kernels;
     const n = batch * this.outputSize;
     const lastIndex = this.layers.length - 1;
@@ -85,7 +89,7 @@ export class Network {
       this.cost.derivative(aL, y, this.outError, n); // ∂C/∂a^L; the output layer applies f′(z)
       start = lastIndex;
     }
-    k.scale(this.outError, 1 / batch, n); // mean over the mini-batch: the (1/m) Σ_x of eq. 93
+    k.scale(this.outError, 1 / meanOver, n); // mean over the mini-batch: the (1/m) Σ_x of eq. 93
     let err: Float32Array | null = this.outError;
     for (let i = start; i >= 0 && err; i--) err = this.layers[i]!.backward(err, batch, i > 0);
   }

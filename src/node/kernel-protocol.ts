@@ -43,7 +43,31 @@ export const CTRL = {
    * SEQ and does not sleep.
    */
   SLEEPERS: 80,
-  INTS: 96,
+  /**
+   * The replica mailbox (`data-parallel.ts`, `replica.ts`), apart from the products' slots so that
+   * the main thread can announce products while the worker works on its part of a mini-batch.
+   * REQ: number of requests sent; ANS: number answered (the worker stores REQ here when done).
+   */
+  REPLICA_REQ: 96,
+  REPLICA_ANS: 112,
+  /** The request: kind (REPLICA), then its integer arguments. */
+  REPLICA_KIND: 113,
+  REPLICA_ARGS: 114,
+  /** Set to 1 by the worker as its thread ends (a request then fails instead of waiting forever). */
+  WORKER_GONE: 123,
+  /** The answer: 1 if the request failed (its message went to the main thread). */
+  REPLICA_ERR: 124,
+  /** The part's summed cost, a float64 in slots 126-127 (8-byte aligned: the block is 64-byte aligned). */
+  REPLICA_COST: 126,
+  INTS: 128,
+} as const;
+
+/** What the replica mailbox asks of the worker. */
+export const REPLICA = {
+  /** Build the replica from the message waiting on the worker's port (args: none). */
+  INIT: 1,
+  /** Forward and backward of rows [from, from + count) of a mini-batch of `total` (args: count, total, x pointer, y pointer). */
+  PART: 2,
 } as const;
 
 export const OP = {
@@ -65,7 +89,16 @@ export const OP = {
   SGD: 10,
   SGD_DECAY: 11,
   MOMENTUM: 12,
+  /** y += α x by elements (summing the replicas' gradients). */
+  AXPY: 13,
+  /** No kernel (an empty range): moves SEQ on to wake the worker for a replica request. */
+  NONE: 14,
 } as const;
+
+/** The float64 answer slot of the replica mailbox. */
+export function replicaCostView(c: Int32Array): Float64Array {
+  return new Float64Array(c.buffer, c.byteOffset + 4 * CTRL.REPLICA_COST, 1);
+}
 
 /** Floats among the ARGS (learning rate, decay, momentum) travel as their float32 bits: this view reads them. */
 export function floatView(c: Int32Array): Float32Array {
@@ -124,6 +157,9 @@ function runChunk(x: WasmExports, c: Int32Array, f: Float32Array, op: number, r:
       return;
     case OP.MOMENTUM: // w, v, g, η, μ
       x.momentumStep(A(0) + 4 * lo, A(1) + 4 * lo, A(2) + 4 * lo, F(3), F(4), len);
+      return;
+    case OP.AXPY: // x, y, α
+      x.axpy(F(2), A(0) + 4 * lo, A(1) + 4 * lo, len);
       return;
     default:
       throw new Error(`kernel threads: unknown op ${op}`);

@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Kernels } from '../kernels/kernels.js';
 import { referenceKernels } from '../kernels/reference.js';
 import { createWasmKernels, wasmSimdSupported, type WasmKernels } from '../kernels/wasm/wasm-kernels.js';
-import { claimChunks, CTRL, floatView, OP } from './kernel-protocol.js';
+import { claimChunks, CTRL, floatView, OP, replicaCostView } from './kernel-protocol.js';
 
 /**
  * The WebAssembly SIMD backend on several cores: worker threads instantiate the same kernels over
@@ -21,12 +21,29 @@ import { claimChunks, CTRL, floatView, OP } from './kernel-protocol.js';
  * operations whatever range it falls in, so results are bit-for-bit those of the single-threaded
  * backend, for any thread count.
  */
-export interface ThreadedKernels extends Kernels {
+export interface ThreadedKernels extends WasmKernels {
   readonly threads: number;
   /** Products of at least this many flops (2·m·n·k) are split across threads. */
   readonly minFlops: number;
+  /**
+   * The mailbox to the worker thread for work larger than one kernel (a network replica that
+   * takes part of every mini-batch: `data-parallel.ts`). Null unless there is exactly one worker.
+   */
+  readonly replica: ReplicaChannel | null;
   /** Stop the worker threads (the backend then runs everything inline). */
   close(): void;
+}
+
+/** See `ThreadedKernels.replica` and `CTRL.REPLICA_REQ`. */
+export interface ReplicaChannel {
+  /** Send a message (structured clone) that the worker reads when it handles the next request. */
+  post(message: unknown): void;
+  /**
+   * Ask the worker for request `kind` (a `REPLICA` value) with integer `args`, run `meanwhile` on
+   * this thread (it may call the kernels: their products are split as usual), then wait for the
+   * answer and return its float64 result. Throws the worker's error if the request failed there.
+   */
+  request(kind: number, args: readonly number[], meanwhile?: () => void): number;
 }
 
 export interface ThreadedOptions {
@@ -38,6 +55,8 @@ export interface ThreadedOptions {
   minFloats?: number;
   /** How long a worker spins waiting for the next task before it sleeps (µs, default 200). */
   spinMicros?: number;
+  /** The backend's name (default 'wasm-threads'). */
+  name?: string;
 }
 
 /** Default split threshold; see bench/results.md for the measurements behind it. */
@@ -59,12 +78,17 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
   const c = new Int32Array(block.buffer, block.byteOffset, CTRL.INTS);
   const cf = floatView(c);
   const workers: Worker[] = [];
+  const ports: MessagePort[] = [];
   for (let w = 0; w < nWorkers; w++) {
+    const { port1, port2 } = new MessageChannel();
     const worker = new Worker(new URL('./kernel-worker.js', import.meta.url), {
-      workerData: { module: base.module, memory: base.memory, ctrl: block.byteOffset, spinMicros: opts.spinMicros ?? 200 },
+      workerData: { module: base.module, memory: base.memory, ctrl: block.byteOffset, spinMicros: opts.spinMicros ?? 200, port: port2 },
+      transferList: [port2],
     });
     worker.unref();
+    port1.unref();
     workers.push(worker);
+    ports.push(port1);
   }
   let closed = nWorkers === 0;
   let seq = 0;
@@ -135,12 +159,46 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
     }
   }
 
+  const answer = replicaCostView(c);
+  let requests = 0;
+  const replica: ReplicaChannel | null =
+    nWorkers !== 1
+      ? null
+      : {
+          post(message) {
+            ports[0]!.postMessage(message);
+          },
+          request(kind, args, meanwhile) {
+            if (closed) throw new Error('the kernel worker thread was stopped (close() was called)');
+            c[CTRL.REPLICA_KIND] = kind;
+            for (let i = 0; i < args.length; i++) c[CTRL.REPLICA_ARGS + i] = args[i]!;
+            c[CTRL.REPLICA_ERR] = 0;
+            Atomics.store(c, CTRL.REPLICA_REQ, ++requests);
+            // an empty op under a new SEQ wakes a worker waiting for products; it finds the request
+            // first (and the op is not left as whatever came before, EXIT in a fresh block)
+            const next = Atomics.load(c, CTRL.NEXT);
+            announce(OP.NONE, [], next, next, 1, false);
+            meanwhile?.();
+            let spins = 0;
+            while (Atomics.load(c, CTRL.REPLICA_ANS) !== requests) {
+              if (Atomics.load(c, CTRL.WORKER_GONE) !== 0) throw new Error('the training worker thread has stopped; the request was not answered');
+              if (++spins > 4096) Atomics.wait(c, CTRL.REPLICA_ANS, requests - 1, 1);
+            }
+            if (c[CTRL.REPLICA_ERR] !== 0) {
+              const why = receiveMessageOnPort(ports[0]!)?.message;
+              throw new Error(`the training worker thread failed: ${typeof why === 'string' ? why : 'no message'}`);
+            }
+            return answer[0]!;
+          },
+        };
+
   const ptr = base.ptr;
   const k: ThreadedKernels = {
     ...base,
-    name: 'wasm-threads',
+    name: opts.name ?? 'wasm-threads',
     threads,
     minFlops,
+    replica,
     gemm(m, n, kk, a, b, c, accumulate) {
       product(OP.GEMM, x.gemm, m, n, kk, ptr(a, m * kk), ptr(b, kk * n), ptr(c, m * n), accumulate, 8, 4);
     },
@@ -191,6 +249,10 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
       if (closed || n < minFloats) return base.momentumStep(w, v, g, eta, mu, n);
       ranges(OP.MOMENTUM, [ptr(w, n), ptr(v, n), ptr(g, n)], n, [eta, mu]);
     },
+    axpy(alpha, v, y, n) {
+      if (closed || n < minFloats) return base.axpy(alpha, v, y, n);
+      ranges(OP.AXPY, [ptr(v, n), ptr(y, n)], n, [alpha]);
+    },
     close() {
       if (closed) return;
       closed = true;
@@ -202,9 +264,13 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
   return k;
 }
 
-/** Backend names Node knows: the browser's three and 'wasm-threads'. */
-export type NodeKernelsName = 'auto' | 'reference' | 'wasm' | 'wasm-threads';
-export const nodeKernelsNames: readonly NodeKernelsName[] = ['auto', 'reference', 'wasm', 'wasm-threads'];
+/**
+ * Backend names Node knows: the browser's three, 'wasm-threads' (each large kernel split across
+ * two threads) and 'wasm-dp' (the same kernels, and training shares each mini-batch between the
+ * two threads: `data-parallel.ts`).
+ */
+export type NodeKernelsName = 'auto' | 'reference' | 'wasm' | 'wasm-threads' | 'wasm-dp';
+export const nodeKernelsNames: readonly NodeKernelsName[] = ['auto', 'reference', 'wasm', 'wasm-threads', 'wasm-dp'];
 
 /**
  * The kernel backend called `name`, in Node. 'auto' is the fastest correct choice measured on the
@@ -222,6 +288,8 @@ export async function createNodeKernels(name: NodeKernelsName | string = 'auto')
       return createWasmKernels();
     case 'wasm-threads':
       return createThreadedKernels();
+    case 'wasm-dp':
+      return createThreadedKernels({ threads: 2, name: 'wasm-dp' });
     case 'auto': {
       if (!wasmSimdSupported()) return referenceKernels;
       if (availableParallelism() >= 2) {

@@ -12,6 +12,7 @@ import { optimizerFor } from '../optimizers/index.js';
 import { regularizersFor, type Regularizer } from '../regularizers/index.js';
 import { EarlyStopping } from './early-stopping.js';
 import { Evaluator } from './evaluate.js';
+import { serialGradient, type BatchGradient } from './gradient.js';
 import { scheduleFor } from './schedule.js';
 
 /** One epoch's record: the `--json` fields. Accuracies are fractions; a monitor that is off gives null. */
@@ -75,6 +76,11 @@ export interface TrainOptions {
    * `config.data.augment`'s distortions made on this thread, or the training set itself.
    */
   epochData?: EpochSource;
+  /**
+   * How each mini-batch's gradient is computed, e.g. shared between threads
+   * (`dataParallelGradient` in Node). Default: the whole batch on this thread. The trainer closes it.
+   */
+  gradient?: (net: Network, batchSize: number, classes: number) => BatchGradient;
 }
 
 function snapshot(params: readonly Param[]): Float32Array[] {
@@ -142,6 +148,7 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
   const batches = Math.ceil(n / m);
   const epochData = opts.epochData ?? (config.data.augment ? new AugmentedEpochs(train, AugmentPipeline.fromSpec(config.data.augment, train.shape), augmentSeed(config.seed)) : null);
   net.ensureCapacity(m);
+  const gradient = opts.gradient ? opts.gradient(net, m, classes) : serialGradient(net, classes);
 
   const penalty = () => regularizers.reduce((s, r) => s + r.penalty(params, n), 0);
   const epochs: EpochRecord[] = [];
@@ -153,78 +160,80 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
   const t0 = performance.now();
   L.onStart?.({ config, batchesPerEpoch: batches, parameters: net.parameterCount(), trainCount: n });
 
-  for (let epoch = 1; epoch <= config.epochs; epoch++) {
-    const eta = schedule.rate();
-    const lastGood = snapshot(params);
-    const te = performance.now();
-    shuffleRng.shuffle(order);
-    const epochTrain = epochData ? await epochData.epoch(epoch) : train;
-    let costSum = 0;
-    let seen = 0;
-    for (let b = 0; b < batches; b++) {
-      const from = b * m;
-      const count = Math.min(m, n - from);
-      fillBatch(epochTrain, order, from, count, x, y, classes, kernels);
-      const out = net.forward(x, count, true);
-      const c = net.cost.value(out, y, count, classes);
-      if (!Number.isFinite(c)) {
+  try {
+    for (let epoch = 1; epoch <= config.epochs; epoch++) {
+      const eta = schedule.rate();
+      const lastGood = snapshot(params);
+      const te = performance.now();
+      shuffleRng.shuffle(order);
+      const epochTrain = epochData ? await epochData.epoch(epoch) : train;
+      let costSum = 0;
+      let seen = 0;
+      for (let b = 0; b < batches; b++) {
+        const from = b * m;
+        const count = Math.min(m, n - from);
+        fillBatch(epochTrain, order, from, count, x, y, classes, kernels);
+        const c = gradient.compute(x, y, count);
+        if (!Number.isFinite(c)) {
+          restore(params, lastGood);
+          diverged = divergedMessage(epoch, `mini-batch ${b + 1} of ${batches}: the cost became ${c}`, eta);
+          break;
+        }
+        costSum += c;
+        seen += count;
+        for (const r of gradientTerms) r.addGradient(params, n, kernels);
+        if (folded) optimizer.stepDecayed!(params, eta, folded.weightDecay!(n));
+        else optimizer.step(params, eta);
+        for (const r of regularizers) r.project?.(params);
+        L.onBatch?.(epoch, b + 1, batches, costSum / seen);
+      }
+      // The last mini-batch's update is not seen by any cost: check the weights it left.
+      if (!diverged && !params.every((p) => allFinite(p.value, p.size))) {
         restore(params, lastGood);
-        diverged = divergedMessage(epoch, `mini-batch ${b + 1} of ${batches}: the cost became ${c}`, eta);
+        diverged = divergedMessage(epoch, 'the weights became NaN or infinite', eta);
+      }
+      if (diverged) break;
+      const seconds = (performance.now() - te) / 1000;
+
+      const due = epoch % config.monitor.interval === 0 || epoch === config.epochs;
+      const mon = due ? config.monitor : { trainCost: false, trainAccuracy: false, validationCost: false, validationAccuracy: false, testCost: false, testAccuracy: false };
+      const pen = mon.trainCost || mon.validationCost || mon.testCost ? penalty() : 0;
+      const tr = mon.trainCost || mon.trainAccuracy ? evaluator.evaluate(train, mon.trainCost) : null;
+      const va = (mon.validationCost || mon.validationAccuracy) && data.validation.count > 0 ? evaluator.evaluate(data.validation, mon.validationCost) : null;
+      const ts = mon.testCost || mon.testAccuracy ? evaluator.evaluate(data.test, mon.testCost) : null;
+      const rec: EpochRecord = {
+        epoch,
+        seconds,
+        learningRate: eta,
+        trainCost: tr && mon.trainCost ? tr.cost + pen : null,
+        trainAccuracy: tr && mon.trainAccuracy ? tr.accuracy : null,
+        validationCost: va && mon.validationCost ? va.cost + pen : null,
+        validationAccuracy: va && mon.validationAccuracy ? va.accuracy : null,
+        testCost: ts && mon.testCost ? ts.cost + pen : null,
+        testAccuracy: ts && mon.testAccuracy ? ts.accuracy : null,
+      };
+      epochs.push(rec);
+      let improved = false;
+      if (rec.validationAccuracy !== null && rec.validationAccuracy > bestAcc) {
+        improved = true;
+        bestAcc = rec.validationAccuracy;
+        bestEpoch = epoch;
+        best = snapshot(params);
+      }
+      await L.onEpoch?.(rec);
+      const measured = rec.validationAccuracy === null ? null : improved; // null: not measured this epoch
+      const sched = schedule.endEpoch(epoch, measured);
+      if (early.update(measured)) {
+        stopReason = `early stopping: no improvement in validation accuracy for ${config.earlyStopping.patience} epochs`;
         break;
       }
-      costSum += c;
-      seen += count;
-      net.backward(y, count);
-      for (const r of gradientTerms) r.addGradient(params, n, kernels);
-      if (folded) optimizer.stepDecayed!(params, eta, folded.weightDecay!(n));
-      else optimizer.step(params, eta);
-      for (const r of regularizers) r.project?.(params);
-      L.onBatch?.(epoch, b + 1, batches, costSum / seen);
+      if (sched.stop) {
+        stopReason = sched.reason ?? 'schedule ended training';
+        break;
+      }
     }
-    // The last mini-batch's update is not seen by any cost: check the weights it left.
-    if (!diverged && !params.every((p) => allFinite(p.value, p.size))) {
-      restore(params, lastGood);
-      diverged = divergedMessage(epoch, 'the weights became NaN or infinite', eta);
-    }
-    if (diverged) break;
-    const seconds = (performance.now() - te) / 1000;
-
-    const due = epoch % config.monitor.interval === 0 || epoch === config.epochs;
-    const mon = due ? config.monitor : { trainCost: false, trainAccuracy: false, validationCost: false, validationAccuracy: false, testCost: false, testAccuracy: false };
-    const pen = mon.trainCost || mon.validationCost || mon.testCost ? penalty() : 0;
-    const tr = mon.trainCost || mon.trainAccuracy ? evaluator.evaluate(train, mon.trainCost) : null;
-    const va = (mon.validationCost || mon.validationAccuracy) && data.validation.count > 0 ? evaluator.evaluate(data.validation, mon.validationCost) : null;
-    const ts = mon.testCost || mon.testAccuracy ? evaluator.evaluate(data.test, mon.testCost) : null;
-    const rec: EpochRecord = {
-      epoch,
-      seconds,
-      learningRate: eta,
-      trainCost: tr && mon.trainCost ? tr.cost + pen : null,
-      trainAccuracy: tr && mon.trainAccuracy ? tr.accuracy : null,
-      validationCost: va && mon.validationCost ? va.cost + pen : null,
-      validationAccuracy: va && mon.validationAccuracy ? va.accuracy : null,
-      testCost: ts && mon.testCost ? ts.cost + pen : null,
-      testAccuracy: ts && mon.testAccuracy ? ts.accuracy : null,
-    };
-    epochs.push(rec);
-    let improved = false;
-    if (rec.validationAccuracy !== null && rec.validationAccuracy > bestAcc) {
-      improved = true;
-      bestAcc = rec.validationAccuracy;
-      bestEpoch = epoch;
-      best = snapshot(params);
-    }
-    await L.onEpoch?.(rec);
-    const measured = rec.validationAccuracy === null ? null : improved; // null: not measured this epoch
-    const sched = schedule.endEpoch(epoch, measured);
-    if (early.update(measured)) {
-      stopReason = `early stopping: no improvement in validation accuracy for ${config.earlyStopping.patience} epochs`;
-      break;
-    }
-    if (sched.stop) {
-      stopReason = sched.reason ?? 'schedule ended training';
-      break;
-    }
+  } finally {
+    gradient.close?.();
   }
 
   const final = evaluator.evaluate(data.test, true);

@@ -16,6 +16,7 @@ import { progressListener } from '../progress.js';
 import { RUN_FLAGS } from '../train-flags.js';
 import { combineListeners, openRunFolder, RUN_OUTPUT_FLAGS } from '../run-output.js';
 import { endOfRunChart } from '../../report/summary.js';
+import { gradientForBackend } from '../../node/data-parallel.js';
 
 export const TRAIN_FLAGS: FlagSpec[] = [
   ...RUN_FLAGS,
@@ -67,7 +68,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const progress = progressListener(process.stderr, config.epochs, values.quiet === true);
   const folder = openRunFolder(values, values.preset as string | undefined);
   const epochData = workerAugmentation(config, data.train); // --augment: distortions made in a worker thread
-  const { network, result } = await train({ config, data, kernels, listener: combineListeners(progress, folder?.listener()), ...(epochData ? { epochData } : {}) }).finally(() => epochData?.close());
+  const gradient = gradientForBackend(kernels, config.seed); // 'wasm-dp': each mini-batch shared between two threads
+  const { network, result } = await train({ config, data, kernels, listener: combineListeners(progress, folder?.listener()), ...(epochData ? { epochData } : {}), ...(gradient ? { gradient } : {}) }).finally(() => epochData?.close());
   if (folder) {
     folder.finish(network, result, data);
     process.stderr.write(`run folder ${folder.dir} (report: ${folder.path('report')})\n`);

@@ -73,6 +73,8 @@ export interface WasmKernels extends Kernels {
   ptr(a: Float32Array, n: number): number;
   /** Bytes handed out by `alloc` so far. */
   allocatedBytes(): number;
+  /** A view of `n` floats at byte offset `byteOffset` of the memory (a buffer another thread allocated). */
+  view(byteOffset: number, n: number): Float32Array;
 }
 
 export interface WasmOptions {
@@ -138,6 +140,15 @@ export function instantiateKernels(module: WebAssembly.Module, memory: WebAssemb
   return instance.exports as unknown as WasmExports;
 }
 
+/**
+ * Kernels over a shared memory that another thread owns, allocating only inside the arena of
+ * `bytes` bytes at byte offset `start` (which that thread reserved with its own `alloc`): a worker
+ * thread's buffers then never collide with the owner's. Such a backend never grows the memory.
+ */
+export function wasmKernelsInArena(module: WebAssembly.Module, memory: WebAssembly.Memory, start: number, bytes: number): WasmKernels {
+  return wasmKernelsOver(instantiateKernels(module, memory), memory, module, true, 'wasm', { start, end: start + bytes });
+}
+
 /** Create the WebAssembly SIMD backend. Throws if WebAssembly SIMD is not available. */
 export async function createWasmKernels(opts: WasmOptions = {}): Promise<WasmKernels> {
   if (!wasmSimdSupported()) throw new Error('WebAssembly SIMD is not available on this platform');
@@ -156,13 +167,13 @@ export async function createWasmKernels(opts: WasmOptions = {}): Promise<WasmKer
   return wasmKernelsOver(x, memory, module, shared, shared ? 'wasm' : 'wasm-plain');
 }
 
-function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: WebAssembly.Module, shared: boolean, name: string): WasmKernels {
+function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: WebAssembly.Module, shared: boolean, name: string, arena?: { start: number; end: number }): WasmKernels {
   // Every ArrayBuffer object the memory has shown (a new one after each growth of a shared memory;
   // V8 may hand out a fresh object at each read of `memory.buffer`, so views are made from the
   // one object read after each growth).
   const buffers: ArrayBufferLike[] = [memory.buffer];
   let current: ArrayBufferLike = memory.buffer;
-  const base = (x.heapBase() + 63) & ~63;
+  const base = arena ? (arena.start + 63) & ~63 : (x.heapBase() + 63) & ~63;
   let top = base;
   /** Staging area for `gatherBytes` (bytes copied in row by row, converted in one call). */
   let stage: Uint8Array = new Uint8Array(0);
@@ -189,11 +200,20 @@ function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: Web
     exports: x,
     ptr,
     allocatedBytes: () => top - base,
+    view(byteOffset, n) {
+      if (memory.buffer.byteLength > current.byteLength) {
+        current = memory.buffer; // grown by another thread
+        buffers.push(current);
+      }
+      if (byteOffset % 4 !== 0 || byteOffset < 0 || byteOffset + 4 * n > current.byteLength) throw new Error(`${name} kernels: no ${n} floats at byte ${byteOffset}`);
+      return new Float32Array(current, byteOffset, n);
+    },
 
     alloc(n) {
       if (!Number.isInteger(n) || n < 0) throw new Error(`${name} kernels: cannot allocate ${n} floats`);
       const start = top;
       const end = start + ((n * 4 + 63) & ~63);
+      if (arena && end > arena.end) throw new Error(`${name} kernels: the arena of ${arena.end - arena.start} bytes is full (${n} floats asked, ${arena.end - top} bytes left)`);
       const have = current.byteLength;
       if (end > have) {
         const pages = Math.ceil((end - have) / PAGE);
