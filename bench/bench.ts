@@ -282,7 +282,7 @@ for (const model of models) {
     }
   const rows: TrainRow[] = [];
   for (const b of model.batches)
-    for (const backend of ['reference', 'wasm', 'wasm-threads']) {
+    for (const backend of ['reference', 'wasm', 'wasm-threads', 'wasm-dp']) {
       process.stderr.write(`[bench] nnlab ${model.id} batch ${b} ${backend} ...\n`);
       rows.push(runChild(model, b, backend));
     }
@@ -319,6 +319,7 @@ for (const model of models) {
 
 out(`Epoch = ${EPOCH.toLocaleString('en')} training images, evaluation excluded. Peak RSS = the child process's maxRSS (the full MNIST files are loaded in every run).`);
 out(`'wasm-threads' = 2 threads over shared memory (Node's 'auto' on 2+ cores); products of at least ${DEFAULT_MIN_FLOPS.toExponential(0)} flops are split, and im2col, col2im, max-pooling, ReLU and the optimizer steps from ${DEFAULT_MIN_FLOATS.toLocaleString('en')} floats; smaller calls run inline.`);
+out(`'wasm-dp' = the same 2 threads, and each mini-batch is cut in two: the worker runs a replica of the network on the second half (src/node/data-parallel.ts); the gradients are summed and the optimizer steps with the split kernels.`);
 
 mkdirSync(join(root, 'bench'), { recursive: true });
 writeFileSync(join(root, 'bench', 'results.md'), lines.join('\n') + '\n');

@@ -125,6 +125,9 @@ test('a failed request in the worker thread is an error here, and the mailbox ke
   const k = await dp();
   assert.throws(() => k.replica!.request(99, []), /training worker thread failed: Error: unknown replica request 99/);
   assert.throws(() => k.replica!.request(REPLICA.PART, [1, 2, 0, 0]), /replica PART before INIT/);
+  // this thread's half failing: its error, raised after the worker answered (whose own error is not left for later)
+  assert.throws(() => k.replica!.request(98, [], () => { throw new Error('main half failed'); }), /main half failed/);
+  assert.throws(() => k.replica!.request(97, []), /unknown replica request 97/);
   const net = new Network({ inputShape: [1, 8, 8], layers: parseArchitecture('dense 5 relu, softmax 4'), cost: costByName('log-likelihood'), init: 'default', kernels: k, rng: new Rng(1) });
   const g = dataParallelGradient(k, 1)(net, 4, 4);
   const x = k.alloc(4 * 64), y = k.alloc(16);

@@ -91,6 +91,8 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
     ports.push(port1);
   }
   let closed = nWorkers === 0;
+  /** > 0 while the worker works on its own (a replica request): every kernel then runs inline. */
+  let alone = 0;
   let seq = 0;
   let mainError: unknown = null;
   const onError = (e: unknown) => {
@@ -114,7 +116,7 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
 
   type Fn = (m: number, n: number, k: number, a: number, b: number, c: number, acc: boolean, i0: number, i1: number, j0: number, j1: number) => void;
   function product(op: number, fn: Fn, m: number, n: number, k: number, a: number, b: number, out: number, acc: boolean, colAlign: number, rowAlign: number, preferRows = false): void {
-    if (closed || 2 * m * n * k < minFlops || m * n === 0) {
+    if (closed || alone > 0 || 2 * m * n * k < minFlops || m * n === 0) {
       fn(m, n, k, a, b, out, acc, 0, m, 0, n);
       return;
     }
@@ -178,11 +180,24 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
             // first (and the op is not left as whatever came before, EXIT in a fresh block)
             const next = Atomics.load(c, CTRL.NEXT);
             announce(OP.NONE, [], next, next, 1, false);
-            meanwhile?.();
+            // the worker is busy with its part: splitting products now would only add the hand-over
+            let failed: { error: unknown } | null = null;
+            alone++;
+            try {
+              meanwhile?.();
+            } catch (error) {
+              failed = { error }; // thrown once the worker has answered, so no request overlaps another
+            } finally {
+              alone--;
+            }
             let spins = 0;
             while (Atomics.load(c, CTRL.REPLICA_ANS) !== requests) {
               if (Atomics.load(c, CTRL.WORKER_GONE) !== 0) throw new Error('the training worker thread has stopped; the request was not answered');
               if (++spins > 4096) Atomics.wait(c, CTRL.REPLICA_ANS, requests - 1, 1);
+            }
+            if (failed) {
+              if (c[CTRL.REPLICA_ERR] !== 0) receiveMessageOnPort(ports[0]!); // the worker's own error: not left for the next request
+              throw failed.error;
             }
             if (c[CTRL.REPLICA_ERR] !== 0) {
               const why = receiveMessageOnPort(ports[0]!)?.message;
@@ -210,47 +225,47 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
     },
     im2col(v, xOff, count, cc, h, w, kk, stride, padY, padX, oh, ow, col) {
       const rows = cc * kk * kk, n = rows * count * oh * ow;
-      if (closed || n < minFloats || rows < 2) return base.im2col(v, xOff, count, cc, h, w, kk, stride, padY, padX, oh, ow, col);
+      if (closed || alone > 0 || n < minFloats || rows < 2) return base.im2col(v, xOff, count, cc, h, w, kk, stride, padY, padX, oh, ow, col);
       ranges(OP.IM2COL, [ptr(v, xOff + count * cc * h * w), xOff, count, cc, h, w, kk, stride, padY, padX, oh, ow, ptr(col, n)], rows);
     },
     col2im(col, count, cc, h, w, kk, stride, padY, padX, oh, ow, dx, dxOff) {
       const n = cc * kk * kk * count * oh * ow;
-      if (closed || n < minFloats || cc < 2) return base.col2im(col, count, cc, h, w, kk, stride, padY, padX, oh, ow, dx, dxOff);
+      if (closed || alone > 0 || n < minFloats || cc < 2) return base.col2im(col, count, cc, h, w, kk, stride, padY, padX, oh, ow, dx, dxOff);
       ranges(OP.COL2IM, [ptr(col, n), count, cc, h, w, kk, stride, padY, padX, oh, ow, ptr(dx, dxOff + count * cc * h * w), dxOff], cc);
     },
     maxpoolForward(v, planes, h, w, size, stride, oh, ow, y, arg) {
-      if (closed || planes * h * w < minFloats || planes < 2) return base.maxpoolForward(v, planes, h, w, size, stride, oh, ow, y, arg);
+      if (closed || alone > 0 || planes * h * w < minFloats || planes < 2) return base.maxpoolForward(v, planes, h, w, size, stride, oh, ow, y, arg);
       base.maxpoolForward(v, 0, h, w, size, stride, oh, ow, y, arg); // the single-threaded checks, on no planes
       const no = planes * oh * ow;
       ranges(OP.MAXPOOL, [ptr(v, planes * h * w), h, w, size, stride, oh, ow, ptr(y, no), ptr(arg, no)], planes);
     },
     maxpoolBackward(dy, arg, planes, h, w, oh, ow, dx) {
-      if (closed || planes * h * w < minFloats || planes < 2) return base.maxpoolBackward(dy, arg, planes, h, w, oh, ow, dx);
+      if (closed || alone > 0 || planes * h * w < minFloats || planes < 2) return base.maxpoolBackward(dy, arg, planes, h, w, oh, ow, dx);
       const no = planes * oh * ow;
       ranges(OP.MAXPOOL_BACK, [ptr(dy, no), ptr(arg, no), h, w, oh, ow, ptr(dx, planes * h * w)], planes);
     },
     relu(z, a, n) {
-      if (closed || n < minFloats) return base.relu(z, a, n);
+      if (closed || alone > 0 || n < minFloats) return base.relu(z, a, n);
       ranges(OP.RELU, [ptr(z, n), ptr(a, n)], n, []);
     },
     reluBackward(z, da, dz, n) {
-      if (closed || n < minFloats) return base.reluBackward(z, da, dz, n);
+      if (closed || alone > 0 || n < minFloats) return base.reluBackward(z, da, dz, n);
       ranges(OP.RELU_BACK, [ptr(z, n), ptr(da, n), ptr(dz, n)], n, []);
     },
     sgdStep(w, g, eta, n) {
-      if (closed || n < minFloats) return base.sgdStep(w, g, eta, n);
+      if (closed || alone > 0 || n < minFloats) return base.sgdStep(w, g, eta, n);
       ranges(OP.SGD, [ptr(w, n), ptr(g, n)], n, [eta]);
     },
     sgdDecayStep(w, g, eta, cc, n) {
-      if (closed || n < minFloats) return base.sgdDecayStep(w, g, eta, cc, n);
+      if (closed || alone > 0 || n < minFloats) return base.sgdDecayStep(w, g, eta, cc, n);
       ranges(OP.SGD_DECAY, [ptr(w, n), ptr(g, n)], n, [eta, cc]);
     },
     momentumStep(w, v, g, eta, mu, n) {
-      if (closed || n < minFloats) return base.momentumStep(w, v, g, eta, mu, n);
+      if (closed || alone > 0 || n < minFloats) return base.momentumStep(w, v, g, eta, mu, n);
       ranges(OP.MOMENTUM, [ptr(w, n), ptr(v, n), ptr(g, n)], n, [eta, mu]);
     },
     axpy(alpha, v, y, n) {
-      if (closed || n < minFloats) return base.axpy(alpha, v, y, n);
+      if (closed || alone > 0 || n < minFloats) return base.axpy(alpha, v, y, n);
       ranges(OP.AXPY, [ptr(v, n), ptr(y, n)], n, [alpha]);
     },
     close() {
