@@ -64,7 +64,7 @@ test('nnlab --help lists the commands; nnlab train --help lists every flag', () 
   const flags = [
     'preset', 'config', 'data', 'train-size', 'validation-size', 'layers', 'arch', 'activation', 'output', 'dropout', 'dropout-mask', 'cost', 'init',
     'epochs', 'batch-size', 'learning-rate', 'eta', 'lambda', 'l1', 'max-norm', 'optimizer', 'momentum', 'beta1', 'beta2', 'rho', 'epsilon',
-    'schedule', 'step-every', 'step-factor', 'plateau-patience', 'plateau-factor', 'min-factor', 'early-stopping', 'monitor', 'seed', 'save', 'json', 'help',
+    'schedule', 'step-every', 'step-factor', 'plateau-patience', 'plateau-factor', 'final-factor', 'min-factor', 'early-stopping', 'monitor', 'seed', 'save', 'json', 'help',
   ];
   for (const f of flags) assert.match(r.stdout, new RegExp(`--${f}\\b`), `--help lists --${f}`);
   assert.equal(nnlab('eval', '--help').code, 0);
@@ -257,6 +257,17 @@ test('progress: one plain line per epoch on stderr when it is not a terminal, re
   assert.doesNotMatch(r.stderr, /\r/, 'no carriage returns off a terminal');
   assert.match(r.stdout, /^test accuracy \d+\.\d+ %/m);
   assert.doesNotMatch(r.stdout, /^epoch /m);
+});
+
+test('cosine schedule from the command line: η falls each epoch, printed to 4 significant digits (it was printed in full)', () => {
+  const r = nnlab('train', '--train-size', '300', '--validation-size', '500', '--epochs', '4', '--layers', '784,10,10', '--schedule', 'cosine', '--final-factor', '0.1', '--no-run-folder', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const etas = r.stderr.trimEnd().split('\n').map((l) => /eta (\S+)/.exec(l)?.[1]);
+  assert.deepEqual(etas, ['0.5', '0.4341', '0.275', '0.1159']);
+  const j = JSON.parse(r.stdout.trimEnd().split('\n').pop()!);
+  assert.deepEqual(j.config.schedule, { type: 'cosine', final: 0.1 });
+  assert.ok(Math.abs(j.epochs[1].learningRate - 0.5 * (0.1 + 0.45 * (1 + Math.SQRT1_2))) < 1e-12, 'the record keeps η exactly');
+  assert.match(nnlab('train', '--final-factor', '0.1', '--no-run-folder').stderr, /--final-factor needs --schedule cosine/);
 });
 
 test('progress: on a terminal, a bar redrawn within the epoch, then the epoch line', () => {

@@ -62,7 +62,8 @@ test('validation errors name the field, what was expected and what was given', (
   configError(withChange((c) => (c.monitor.trainCost = 'yes')), 'monitor.trainCost', /true or false/, 'yes');
   configError(withChange((c) => (c.seed = -1)), 'seed', /an integer >= 0/, -1);
   configError(withChange((c) => (c.schedule = { type: 'step', factor: 0.5 })), 'schedule.every', /an integer >= 1/, undefined);
-  configError(withChange((c) => (c.schedule = { type: 'cosine' })), 'schedule.type', /one of constant, step, plateau/, 'cosine');
+  configError(withChange((c) => (c.schedule = { type: 'exponential' })), 'schedule.type', /one of constant, step, plateau, cosine/, 'exponential');
+  configError(withChange((c) => (c.schedule = { type: 'cosine', final: 2 })), 'schedule.final', /<= 1/, 2);
   configError(withChange((c) => (c.epoch = 3)), 'epoch', /a known field/, 3);
   // "got nothing" for a missing value
   assert.throws(withChange((c) => delete c.batchSize), /config field 'batchSize': expected an integer >= 1, got nothing/);

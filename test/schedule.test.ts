@@ -48,6 +48,18 @@ test('step schedule: η multiplied by the factor every N epochs', () => {
   rates.forEach((r, i) => assert.ok(Math.abs(r - want[i]!) < 1e-12, `epoch ${i + 1}: η = ${r}, expected ${want[i]}`));
 });
 
+test('cosine schedule: η₀ in epoch 1, half-way at the middle, η₀·final approached at the end', () => {
+  const s = scheduleFor({ type: 'cosine', final: 0.1 }, 1, 4);
+  const rates: number[] = [];
+  for (let e = 1; e <= 4; e++) {
+    rates.push(s.rate());
+    assert.equal(s.endEpoch(e, null).stop, false);
+  }
+  // t = 0..3 of T = 4: 0.1 + 0.9 · ½(1 + cos(πt/4)) = 1, 0.8682, 0.55, 0.2318
+  const want = [1, 0.1 + 0.45 * (1 + Math.SQRT1_2), 0.55, 0.1 + 0.45 * (1 - Math.SQRT1_2)];
+  rates.forEach((r, i) => assert.ok(Math.abs(r - want[i]!) < 1e-12, `epoch ${i + 1}: η = ${r}, expected ${want[i]}`));
+});
+
 test('plateau (the book\'s rule): halve η after n epochs without improvement, stop at η₀/128', () => {
   const s = scheduleFor({ type: 'plateau', patience: 2, factor: 0.5, minFactor: 128 }, 0.8);
   // improvements in epochs 1 and 3; none afterwards.

@@ -5,7 +5,7 @@ const num = (v: number | null) => (v === null ? '' : v.toFixed(4));
 
 /** One plain line describing an epoch. */
 export function formatEpoch(r: EpochRecord, epochs: number): string {
-  const parts = [`epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}`, `${r.seconds.toFixed(1)}s`, `eta ${r.learningRate}`];
+  const parts = [`epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}`, `${r.seconds.toFixed(1)}s`, `eta ${Number(r.learningRate.toPrecision(4))}`];
   if (r.trainCost !== null || r.trainAccuracy !== null) parts.push(`train ${[num(r.trainCost), pct(r.trainAccuracy)].filter(Boolean).join(' ')}`);
   if (r.validationCost !== null || r.validationAccuracy !== null) parts.push(`validation ${[num(r.validationCost), pct(r.validationAccuracy)].filter(Boolean).join(' ')}`);
   if (r.testCost !== null || r.testAccuracy !== null) parts.push(`test ${[num(r.testCost), pct(r.testAccuracy)].filter(Boolean).join(' ')}`);

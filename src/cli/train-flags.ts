@@ -31,11 +31,12 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'beta2', type: 'number', arg: 'B', help: "Adam's β₂ (0.999)" },
   { name: 'rho', type: 'number', arg: 'R', help: "RMSProp's decay ρ (0.9)" },
   { name: 'epsilon', type: 'number', arg: 'E', help: 'ε of AdaGrad, RMSProp, Adam (1e-8)' },
-  { name: 'schedule', type: 'string', arg: 'constant|step|plateau', help: 'learning-rate schedule (plateau: the book\'s halve-on-no-improvement rule)' },
+  { name: 'schedule', type: 'string', arg: 'constant|step|plateau|cosine', help: 'learning-rate schedule (plateau: the book\'s halve-on-no-improvement rule; cosine: from η down to η·--final-factor over the epochs)' },
   { name: 'step-every', type: 'int', arg: 'N', help: 'step schedule: multiply η by --step-factor every N epochs' },
   { name: 'step-factor', type: 'number', arg: 'F', help: 'step schedule factor (default 0.1)' },
   { name: 'plateau-patience', type: 'int', arg: 'N', help: 'plateau schedule: epochs without improvement before η is multiplied by --plateau-factor (default 10)' },
   { name: 'plateau-factor', type: 'number', arg: 'F', help: 'plateau schedule factor (default 0.5)' },
+  { name: 'final-factor', type: 'number', arg: 'F', help: 'cosine schedule: the last epochs\' η as a fraction of η (default 0)' },
   { name: 'min-factor', type: 'number', arg: 'K', help: 'plateau schedule: stop when η reaches η₀/K (default 128)' },
   { name: 'early-stopping', type: 'int', arg: 'N', help: 'stop after N epochs without better validation accuracy, keeping the best weights (0: off)' },
   { name: 'monitor', type: 'list', arg: 'LIST', help: 'per-epoch monitors: train-cost,train-accuracy,validation-cost,validation-accuracy,test-cost,test-accuracy, or all, or none' },
@@ -124,8 +125,10 @@ export function flagsToConfig(v: FlagValues, baseLayers: readonly LayerSpec[]): 
   if (v['dropout-mask'] !== undefined) reg.dropoutMask = pick(v['dropout-mask'], 'dropout-mask', ['example', 'batch'] as const);
   if (Object.keys(reg).length) c.regularization = reg;
 
-  const sched = pick(v.schedule, 'schedule', ['constant', 'step', 'plateau'] as const);
+  const sched = pick(v.schedule, 'schedule', ['constant', 'step', 'plateau', 'cosine'] as const);
+  if (sched !== 'cosine' && v['final-factor'] !== undefined) throw new UsageError('--final-factor needs --schedule cosine');
   if (sched === 'constant') c.schedule = { type: 'constant' };
+  else if (sched === 'cosine') c.schedule = { type: 'cosine', final: (v['final-factor'] as number) ?? 0 };
   else if (sched === 'step') c.schedule = { type: 'step', every: (v['step-every'] as number) ?? 10, factor: (v['step-factor'] as number) ?? 0.1 };
   else if (sched === 'plateau')
     c.schedule = { type: 'plateau', patience: (v['plateau-patience'] as number) ?? 10, factor: (v['plateau-factor'] as number) ?? 0.5, minFactor: (v['min-factor'] as number) ?? 128 };

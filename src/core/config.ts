@@ -76,7 +76,9 @@ export type ScheduleConfig =
   /** η multiplied by `factor` every `every` epochs. */
   | { type: 'step'; every: number; factor: number }
   /** The book's rule: halve η when validation accuracy has not improved for `patience` epochs; stop at η₀/`minFactor`. */
-  | { type: 'plateau'; patience: number; factor: number; minFactor: number };
+  | { type: 'plateau'; patience: number; factor: number; minFactor: number }
+  /** Cosine annealing over the run's epochs, from η₀ down to η₀·`final` (Loshchilov & Hutter 2017, without restarts). */
+  | { type: 'cosine'; final: number };
 
 export interface EarlyStoppingConfig {
   /** Stop when validation accuracy has not improved in this many epochs (0: off). Keeps the best weights. */
@@ -263,8 +265,9 @@ export function validateConfig(c: unknown, parseLayers: (s: string) => LayerSpec
   const layers = layersRaw.map((l, i) => validateLayer(l, `network.layers[${i}]`));
 
   let schedule: ScheduleConfig;
-  const stype = oneOf(s.type, 'schedule.type', ['constant', 'step', 'plateau'] as const);
+  const stype = oneOf(s.type, 'schedule.type', ['constant', 'step', 'plateau', 'cosine'] as const);
   if (stype === 'constant') schedule = { type: 'constant' };
+  else if (stype === 'cosine') schedule = { type: 'cosine', final: num(s.final ?? 0, 'schedule.final', { min: 0, max: 1 }) };
   else if (stype === 'step')
     schedule = { type: 'step', every: num(s.every, 'schedule.every', { int: true, min: 1 }), factor: num(s.factor, 'schedule.factor', { gt: 0, max: 1 }) };
   else

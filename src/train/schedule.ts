@@ -9,8 +9,21 @@ export interface Schedule {
   endEpoch(epoch: number, improved: boolean | null): { stop: boolean; reason?: string };
 }
 
-export function scheduleFor(c: ScheduleConfig, eta0: number): Schedule {
+/** `epochs`: the run's length, which the cosine schedule spans. */
+export function scheduleFor(c: ScheduleConfig, eta0: number, epochs = 1): Schedule {
   switch (c.type) {
+    case 'cosine': {
+      // η_t = η₀ · (f + (1 − f) · ½ (1 + cos(π t / T))) for epoch t = 0 … T − 1 of T, f = final
+      const at = (t: number) => eta0 * (c.final + (1 - c.final) * 0.5 * (1 + Math.cos((Math.PI * t) / Math.max(1, epochs))));
+      let eta = eta0;
+      return {
+        rate: () => eta,
+        endEpoch(epoch) {
+          eta = at(epoch);
+          return { stop: false };
+        },
+      };
+    }
     case 'constant':
       return { rate: () => eta0, endEpoch: () => ({ stop: false }) };
     case 'step': {

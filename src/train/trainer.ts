@@ -134,7 +134,7 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
   // L2's term c·w folded into the optimizer's step where it can (one pass over the weights, not two)
   const folded = optimizer.stepDecayed ? (regularizers.find((r) => r.weightDecay) ?? null) : null;
   const gradientTerms = regularizers.filter((r) => r !== folded);
-  const schedule = scheduleFor(config.schedule, config.learningRate);
+  const schedule = scheduleFor(config.schedule, config.learningRate, config.epochs);
   const early = new EarlyStopping(config.earlyStopping.patience);
   const evaluator = new Evaluator(net, data.classes);
   const train: ExampleSet = data.train;
