@@ -147,3 +147,22 @@ test('data-parallel refuses a backend without exactly one worker, and a network 
   opened.push(byName as ThreadedKernels);
   assert.equal(byName.name, 'wasm-dp');
 });
+
+test('trainings one after another reuse the replica region; two at once on one backend are refused', async () => {
+  const k = await dp();
+  const network = () => new Network({ inputShape: [1, 8, 8], layers: parseArchitecture('conv 3x3x3 relu, maxpool 2, dense 7 relu, softmax 4'), cost: costByName('log-likelihood'), init: 'default', kernels: k, rng: new Rng(1) });
+  const net1 = network();
+  let before = k.allocatedBytes();
+  const g1 = dataParallelGradient(k, 1)(net1, 6, 4);
+  assert.ok(k.allocatedBytes() > before, 'the first training reserves a region');
+  const net2 = network();
+  assert.throws(() => dataParallelGradient(k, 1)(net2, 6, 4), /in use by another training on this backend/);
+  g1.close!();
+  before = k.allocatedBytes();
+  const g2 = dataParallelGradient(k, 1)(net2, 6, 4);
+  assert.equal(k.allocatedBytes(), before, 'the second training reuses the region');
+  const x = k.alloc(6 * 64), y = k.alloc(24);
+  for (let i = 0; i < 6; i++) y[i * 4 + (i % 4)] = 1;
+  assert.ok(Number.isFinite(g2.compute(x, y, 6)));
+  g2.close!();
+});

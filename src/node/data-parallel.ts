@@ -51,8 +51,8 @@ export function dataParallelGradient(kernels: ThreadedKernels, seed: number): (n
     const inSize = sizeOf(net.inputShape);
     const params = net.params();
     const arenaBytes = replicaBytes(net, capacity) + (1 << 20); // + room for the kernels' own staging buffers
-    const arena = kernels.alloc(arenaBytes / 4);
-    const table = kernels.alloc(params.length);
+    const start = channel.acquire(arenaBytes + 4 * params.length); // the arena, then the gradient table
+    const table = kernels.view(start + arenaBytes, params.length);
     const spec: ReplicaSpec = {
       layers: [...net.specs],
       inputShape: [...net.inputShape],
@@ -63,13 +63,18 @@ export function dataParallelGradient(kernels: ThreadedKernels, seed: number): (n
       capacity,
       inSize,
       classes,
-      arenaStart: arena.byteOffset,
+      arenaStart: start,
       arenaBytes,
       params: params.map((p) => ({ offset: kernels.ptr(p.value, p.size), size: p.size })),
       gradTable: table.byteOffset,
     };
     channel.post(spec);
-    channel.request(REPLICA.INIT, []);
+    try {
+      channel.request(REPLICA.INIT, []);
+    } catch (e) {
+      channel.release();
+      throw e;
+    }
     const offsets = new Int32Array(table.buffer, table.byteOffset, params.length);
     const theirs = params.map((p, i) => kernels.view(offsets[i]!, p.size));
     let ours = 0;
@@ -89,6 +94,9 @@ export function dataParallelGradient(kernels: ThreadedKernels, seed: number): (n
         if (!Number.isFinite(total)) return total;
         for (let i = 0; i < params.length; i++) kernels.axpy(1, theirs[i]!, params[i]!.grad, params[i]!.size);
         return total;
+      },
+      close() {
+        channel.release();
       },
     };
   };

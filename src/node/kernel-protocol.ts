@@ -53,6 +53,8 @@ export const CTRL = {
   /** The request: kind (REPLICA), then its integer arguments. */
   REPLICA_KIND: 113,
   REPLICA_ARGS: 114,
+  /** Set to 1 by the worker once it has started (a request waits at most a minute for that). */
+  WORKER_READY: 122,
   /** Set to 1 by the worker as its thread ends (a request then fails instead of waiting forever). */
   WORKER_GONE: 123,
   /** The answer: 1 if the request failed (its message went to the main thread). */

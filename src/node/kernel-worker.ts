@@ -25,15 +25,17 @@ interface Init {
 }
 
 const init = workerData as Init;
-const x = instantiateKernels(init.module, init.memory);
 const c = new Int32Array(init.memory.buffer, init.ctrl, CTRL.INTS);
-const f = floatView(c);
-const report = (e: unknown) => console.error(e);
-const replica = new ReplicaHost(init.module, init.memory, c, init.port);
+// first of all, so that however this thread ends, a waiting request learns of it
 process.on('exit', () => {
   Atomics.store(c, CTRL.WORKER_GONE, 1);
   Atomics.notify(c, CTRL.REPLICA_ANS);
 });
+const x = instantiateKernels(init.module, init.memory);
+const f = floatView(c);
+const report = (e: unknown) => console.error(e);
+const replica = new ReplicaHost(init.module, init.memory, c, init.port);
+Atomics.store(c, CTRL.WORKER_READY, 1);
 
 // The block starts zeroed: a product announced before this thread got here has SEQ 2 and is not missed.
 let last = 0;

@@ -84,7 +84,8 @@ export class ReplicaHost {
     net.ensureCapacity(spec.capacity);
     const params = net.params();
     if (params.length !== spec.params.length) throw new Error(`replica has ${params.length} parameters, the main network ${spec.params.length}`);
-    const table = new Int32Array(this.memory.buffer, spec.gradTable, params.length);
+    const slots = k.view(spec.gradTable, params.length); // a view made through k: current even if the memory just grew
+    const table = new Int32Array(slots.buffer, slots.byteOffset, params.length);
     params.forEach((p, i) => {
       const main = spec.params[i]!;
       if (p.size !== main.size) throw new Error(`replica parameter ${p.name} has ${p.size} numbers, the main network's ${main.size}`);

@@ -39,8 +39,17 @@ export interface ReplicaChannel {
   /** Send a message (structured clone) that the worker reads when it handles the next request. */
   post(message: unknown): void;
   /**
+   * Take the worker's replica for one training: returns the byte offset of a region of at least
+   * `bytes` bytes of the shared memory for its buffers (the last training's region when large
+   * enough, so that trainings one after another do not grow the memory). Throws while another
+   * training holds it.
+   */
+  acquire(bytes: number): number;
+  /** Give the replica back (its training has ended). */
+  release(): void;
+  /**
    * Ask the worker for request `kind` (a `REPLICA` value) with integer `args`, run `meanwhile` on
-   * this thread (it may call the kernels: their products are split as usual), then wait for the
+   * this thread (it may call the kernels; they run inline meanwhile, the worker being busy), then wait for the
    * answer and return its float64 result. Throws the worker's error if the request failed there.
    */
   request(kind: number, args: readonly number[], meanwhile?: () => void): number;
@@ -163,12 +172,23 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
 
   const answer = replicaCostView(c);
   let requests = 0;
+  let region: Float32Array | null = null;
+  let held = false;
   const replica: ReplicaChannel | null =
     nWorkers !== 1
       ? null
       : {
           post(message) {
             ports[0]!.postMessage(message);
+          },
+          acquire(bytes) {
+            if (held) throw new Error("the worker thread's replica is in use by another training on this backend (one data-parallel training at a time)");
+            if (!region || 4 * region.length < bytes) region = base.alloc(Math.ceil(bytes / 4));
+            held = true;
+            return region.byteOffset;
+          },
+          release() {
+            held = false;
           },
           request(kind, args, meanwhile) {
             if (closed) throw new Error('the kernel worker thread was stopped (close() was called)');
@@ -191,9 +211,20 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
               alone--;
             }
             let spins = 0;
+            let deadline = 0;
             while (Atomics.load(c, CTRL.REPLICA_ANS) !== requests) {
-              if (Atomics.load(c, CTRL.WORKER_GONE) !== 0) throw new Error('the training worker thread has stopped; the request was not answered');
-              if (++spins > 4096) Atomics.wait(c, CTRL.REPLICA_ANS, requests - 1, 1);
+              if (Atomics.load(c, CTRL.WORKER_GONE) !== 0) {
+                if (failed) throw failed.error;
+                throw new Error('the training worker thread has stopped; the request was not answered');
+              }
+              if (++spins > 4096) {
+                if (Atomics.load(c, CTRL.WORKER_READY) === 0) {
+                  // a worker that failed to load never sets READY (nor GONE): give it a minute to start
+                  deadline ||= performance.now() + 60_000;
+                  if (performance.now() > deadline) throw new Error('the training worker thread did not start within a minute');
+                }
+                Atomics.wait(c, CTRL.REPLICA_ANS, requests - 1, 1);
+              }
             }
             if (failed) {
               if (c[CTRL.REPLICA_ERR] !== 0) receiveMessageOnPort(ports[0]!); // the worker's own error: not left for the next request

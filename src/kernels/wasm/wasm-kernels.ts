@@ -178,6 +178,21 @@ function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: Web
   /** Staging area for `gatherBytes` (bytes copied in row by row, converted in one call). */
   let stage: Uint8Array = new Uint8Array(0);
 
+  /**
+   * Make `current` show at least `bytes` bytes when another thread grew the memory: this thread's
+   * `memory.buffer` may still report the old length until `grow(0)` refreshes it.
+   */
+  function reach(bytes: number): boolean {
+    if (bytes <= current.byteLength) return true;
+    if (shared) memory.grow(0);
+    const now = memory.buffer;
+    if (now.byteLength > current.byteLength) {
+      current = now;
+      buffers.push(current);
+    }
+    return bytes <= current.byteLength;
+  }
+
   function ptr(a: Float32Array, n: number): number {
     const buf = a.buffer;
     if (buf !== current && !buffers.includes(buf))
@@ -201,11 +216,7 @@ function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: Web
     ptr,
     allocatedBytes: () => top - base,
     view(byteOffset, n) {
-      if (memory.buffer.byteLength > current.byteLength) {
-        current = memory.buffer; // grown by another thread
-        buffers.push(current);
-      }
-      if (byteOffset % 4 !== 0 || byteOffset < 0 || byteOffset + 4 * n > current.byteLength) throw new Error(`${name} kernels: no ${n} floats at byte ${byteOffset}`);
+      if (byteOffset % 4 !== 0 || byteOffset < 0 || !reach(byteOffset + 4 * n)) throw new Error(`${name} kernels: no ${n} floats at byte ${byteOffset}`);
       return new Float32Array(current, byteOffset, n);
     },
 
@@ -213,7 +224,11 @@ function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: Web
       if (!Number.isInteger(n) || n < 0) throw new Error(`${name} kernels: cannot allocate ${n} floats`);
       const start = top;
       const end = start + ((n * 4 + 63) & ~63);
-      if (arena && end > arena.end) throw new Error(`${name} kernels: the arena of ${arena.end - arena.start} bytes is full (${n} floats asked, ${arena.end - top} bytes left)`);
+      if (arena) {
+        // inside a range the owning thread reserved: never grow the memory from here
+        if (end > arena.end) throw new Error(`${name} kernels: the arena of ${arena.end - arena.start} bytes is full (${n} floats asked, ${arena.end - top} bytes left)`);
+        if (!reach(end)) throw new Error(`${name} kernels: the arena ends at byte ${arena.end}, past the memory's ${current.byteLength} bytes`);
+      }
       const have = current.byteLength;
       if (end > have) {
         const pages = Math.ceil((end - have) / PAGE);
