@@ -20,6 +20,7 @@ export { Network, type NetworkOptions } from './network/network.js';
 export { parseArchitecture, formatArchitecture } from './network/arch.js';
 export { encodeModel, decodeModel, decodeModelHeader, MODEL_VERSION, type ModelHeader } from './network/model-file.js';
 export { train, buildNetwork, type TrainOptions, type TrainListener, type EpochRecord, type RunResult } from './train/trainer.js';
+export { serialGradient, type BatchGradient } from './train/gradient.js';
 export { Evaluator, argmax, type Evaluation } from './train/evaluate.js';
 export { pluralityVote, meanVote, scoreEnsemble, type EnsembleScore } from './train/ensemble.js';
 export { scheduleFor, type Schedule } from './train/schedule.js';

@@ -14,3 +14,15 @@ test('the README training script runs and learns', () => {
   assert.ok(m, `last line: ${lines[lines.length - 1]}`);
   assert.ok(Number(m[1]) > 85, `test accuracy ${m[1]} %`);
 });
+
+// The README's data-parallel CNN example (examples/train-cnn-two-threads.ts).
+test('the two-thread CNN example runs on wasm-dp and learns', () => {
+  const script = fileURLToPath(new URL('../examples/train-cnn-two-threads.js', import.meta.url));
+  const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.filter((l) => /^epoch \d: \d+\.\d s, validation accuracy/.test(l)).length, 2);
+  const m = /^wasm-dp: test accuracy (\d+\.\d+) %$/.exec(lines[lines.length - 1]!);
+  assert.ok(m, `last line: ${lines[lines.length - 1]}`);
+  assert.ok(Number(m[1]) > 90, `test accuracy ${m[1]} %`);
+});

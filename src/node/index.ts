@@ -2,3 +2,4 @@
 export { loadSplits, loadExampleSet, readIdxFile, mnistDir, IDX_FILES } from './data.js';
 export { writeFileAtomic } from './atomic.js';
 export { createNodeKernels, createThreadedKernels, nodeKernelsNames } from './threaded-kernels.js';
+export { dataParallelGradient, gradientForBackend } from './data-parallel.js';
