@@ -28,6 +28,7 @@ import { referenceKernels } from '../src/kernels/reference.js';
 import { createWasmKernels } from '../src/kernels/wasm/wasm-kernels.js';
 import type { Kernels } from '../src/kernels/kernels.js';
 import { createThreadedKernels, DEFAULT_MIN_FLOATS, DEFAULT_MIN_FLOPS, type ThreadedKernels } from '../src/node/threaded-kernels.js';
+import { NODE_FLAGS } from '../src/node/node-flags.js';
 import { gemmGflops, mlpShapes, squareShapes, type GemmShape } from './gemm.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
@@ -163,7 +164,7 @@ function runChild(model: Model, batch: number, backend: string): TrainRow {
   const epochs = backend === 'reference' || images < EPOCH ? 1 : fastEpochs;
   const job = { backend, config: { ...model.config, batchSize: batch }, trainSize: images, epochs };
   const load = loadavg()[0]!;
-  const r = spawnSync(process.execPath, [join(here, 'train-child.js'), JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, join(here, 'train-child.js'), JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`benchmark child failed (${model.id} batch ${batch} ${backend}):\n${r.stderr}`);
   const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { epochSeconds: number[]; examples: number; maxRssMiB: number };
   const per = median(res.epochSeconds) * (EPOCH / res.examples);
@@ -197,7 +198,7 @@ function profileChild(model: Model, batch: number, backend: string, top = 8): [s
   const job = { backend, config: { ...model.config, batchSize: batch }, trainSize: images, epochs: 1 };
   const dir = mkdtempSync(join(tmpdir(), 'nnlab-prof-'));
   try {
-    const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, join(here, 'train-child.js'), JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(process.execPath, [...NODE_FLAGS, '--cpu-prof', '--cpu-prof-dir', dir, join(here, 'train-child.js'), JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 24 });
     if (r.status !== 0) throw new Error(`profiled benchmark child failed (${model.id} batch ${batch} ${backend}):\n${r.stderr}`);
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error('node --cpu-prof wrote no profile');

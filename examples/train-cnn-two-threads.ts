@@ -1,5 +1,5 @@
 // A small convolutional network trained with each mini-batch split between two threads
-// (run: npm run build && node dist/examples/train-cnn-two-threads.js).
+// (run: npm run build && node --no-concurrent-recompilation dist/examples/train-cnn-two-threads.js).
 import { resolveConfig, train } from '../src/index.js';
 import { createNodeKernels, gradientForBackend, loadSplits } from '../src/node/index.js';
 

@@ -1,4 +1,4 @@
-// A complete training script using nnlab as a library (run: npm run build && node dist/examples/train.js).
+// A complete training script using nnlab as a library (run: npm run build && node --no-concurrent-recompilation dist/examples/train.js).
 import { resolveConfig, train, createKernels, formatArchitecture } from '../src/index.js';
 import { loadSplits } from '../src/node/index.js';
 

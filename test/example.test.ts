@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../src/node/node-flags.js';
 
-// The README's library example (examples/train.ts) must keep running and learning.
+// The README's library example (examples/train.ts) must keep running and learning, run as the
+// README says (with NODE_FLAGS).
 test('the README training script runs and learns', () => {
   const script = fileURLToPath(new URL('../examples/train.js', import.meta.url));
-  const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, script], { encoding: 'utf8', timeout: 300_000 });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.filter((l) => /^epoch \d: validation accuracy/.test(l)).length, 3);
@@ -18,7 +20,7 @@ test('the README training script runs and learns', () => {
 // The README's data-parallel CNN example (examples/train-cnn-two-threads.ts).
 test('the two-thread CNN example runs on wasm-dp and learns', () => {
   const script = fileURLToPath(new URL('../examples/train-cnn-two-threads.js', import.meta.url));
-  const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, script], { encoding: 'utf8', timeout: 300_000 });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.filter((l) => /^epoch \d: \d+\.\d s, validation accuracy/.test(l)).length, 2);

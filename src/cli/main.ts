@@ -1,69 +1,30 @@
 #!/usr/bin/env node
-import { NnlabError } from '../core/errors.js';
-import { ensembleCommand } from './commands/ensemble.js';
-import { compareCommand } from './commands/compare.js';
-import { augmentCommand } from './commands/augment.js';
-import { evalCommand } from './commands/eval.js';
-import { figureCommand } from './commands/figure.js';
-import { sweepCommand } from './commands/sweep.js';
-import { expandCommand } from './commands/expand.js';
-import { presetsCommand } from './commands/presets.js';
-import { reproduceCommand } from './commands/reproduce.js';
-import { serveCommand } from './commands/serve.js';
-import { trainCommand } from './commands/train.js';
+/**
+ * `nnlab`: starts the command line (`cli.ts`) in a Node process that has `NODE_FLAGS` (see
+ * `node-flags.ts`: without them Node 20 can hang at the end of a run). Started without them, as
+ * `nnlab` or `node dist/src/cli/main.js` are, it runs itself again as a child with them, sharing the
+ * terminal, passing on SIGINT / SIGTERM / SIGHUP and ending as the child ends.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { missingNodeFlags } from '../node/node-flags.js';
 
-type Command = { run: (argv: string[]) => Promise<number>; help: string };
-
-/** Every subcommand, one line each. */
-const COMMANDS: Record<string, Command> = {
-  train: { run: trainCommand, help: 'train a network (nnlab train --help)' },
-  eval: { run: evalCommand, help: 'score a saved network on the test set' },
-  ensemble: { run: ensembleCommand, help: 'plurality vote and mean output of saved networks on the test set' },
-  augment: { run: augmentCommand, help: 'see the distortions of --augment: nnlab augment --preview writes a PNG grid' },
-  expand: { run: expandCommand, help: "write an expanded training set as IDX files (--shifts: the book's 250,000 images)" },
-  presets: { run: presetsCommand, help: "list the book's experiments, one a line" },
-  compare: { run: compareCommand, help: 'train runs differing in named settings, in parallel, and compare them in one report' },
-  sweep: { run: sweepCommand, help: 'grid or random search over η, λ, μ, mini-batch size and widths, ranked on validation accuracy' },
-  figure: { run: figureCommand, help: "reproduce a chapter-3 figure as a comparison report (nnlab figure --list)" },
-  reproduce: { run: reproduceCommand, help: "run a book experiment with several seeds and compare with the book's figure" },
-  serve: { run: serveCommand, help: 'the browser lab: train in a web page and watch the curves (nnlab serve --port N)' },
-};
-
-function usage(): string {
-  const w = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
-  return `usage: nnlab <command> [options]\n\ncommands:\n${Object.entries(COMMANDS)
-    .map(([n, c]) => `  ${n.padEnd(w)}  ${c.help}`)
-    .join('\n')}\n\n'nnlab <command> --help' lists a command's options.\n`;
+const missing = missingNodeFlags();
+if (missing.length === 0) {
+  await import('./cli.js');
+} else {
+  const args = [...missing, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)];
+  const child = spawn(process.execPath, args, { stdio: 'inherit' });
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const forward = (s: NodeJS.Signals) => child.kill(s);
+  for (const s of signals) process.on(s, forward);
+  child.on('error', (e) => {
+    process.stderr.write(`nnlab: cannot start ${process.execPath}: ${e.message}\n`);
+    process.exitCode = 1;
+  });
+  child.on('exit', (code, signal) => {
+    for (const s of signals) process.off(s, forward);
+    if (signal) process.kill(process.pid, signal); // end the way the child ended
+    else process.exitCode = code ?? 1;
+  });
 }
-
-async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage());
-    return name === undefined ? 1 : 0;
-  }
-  const cmd = COMMANDS[name];
-  if (!cmd) {
-    process.stderr.write(`nnlab: unknown command "${name}"\n\n${usage()}`);
-    return 2;
-  }
-  return cmd.run(rest);
-}
-
-// A closed pipe (`nnlab presets | head`) ends the program quietly.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
-});
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    if (e instanceof NnlabError) {
-      process.stderr.write(`nnlab: ${e.message}\n`);
-      process.exitCode = 2;
-    } else throw e;
-  },
-);

@@ -3,3 +3,4 @@ export { loadSplits, loadExampleSet, readIdxFile, mnistDir, IDX_FILES } from './
 export { writeFileAtomic } from './atomic.js';
 export { createNodeKernels, createThreadedKernels, nodeKernelsNames } from './threaded-kernels.js';
 export { dataParallelGradient, gradientForBackend } from './data-parallel.js';
+export { NODE_FLAGS, missingNodeFlags } from './node-flags.js';

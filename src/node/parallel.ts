@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { NODE_FLAGS } from './node-flags.js';
 
 /** The machine's cores: the default number of runs at once. */
 export function defaultJobs(): number {
@@ -42,7 +43,7 @@ export interface ChildRun<T> {
 export function runJsonChild<T>(script: string, args: readonly string[], onLine?: (line: string) => void): Promise<ChildRun<T>> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let partial = '';

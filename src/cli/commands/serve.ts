@@ -170,12 +170,16 @@ export async function serveCommand(argv: string[]): Promise<number> {
     throw new NnlabError(`the browser lab is not built (${join(paths.dist, 'web', 'lab.js')} or ${paths.page} missing); run 'npm run build'`);
   const { server, url } = await startLabServer({ port, host: String(values.host ?? '127.0.0.1'), paths });
   const stopped = new Promise<void>((done) => {
+    let stopping = false;
+    // once, however many signals come (Ctrl-C reaches both \`nnlab\` and the process it started)
     const stop = () => {
+      if (stopping) return;
+      stopping = true;
       server.close(() => done());
       server.closeAllConnections();
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
   process.stdout.write(`nnlab lab: ${url}  (Ctrl-C stops)\n`);
   await stopped;
