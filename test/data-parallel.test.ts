@@ -14,7 +14,8 @@ import { parseArchitecture } from '../src/network/arch.js';
 import { Network } from '../src/network/network.js';
 import { dataParallelGradient, gradientForBackend, mainPart } from '../src/node/data-parallel.js';
 import { REPLICA } from '../src/node/kernel-protocol.js';
-import { createNodeKernels, createThreadedKernels, type ThreadedKernels } from '../src/node/threaded-kernels.js';
+import { availableParallelism } from 'node:os';
+import { createNodeKernels, createThreadedKernels, DATA_PARALLEL_MIN_BATCH, type ThreadedKernels } from '../src/node/threaded-kernels.js';
 import { serialGradient } from '../src/train/gradient.js';
 import { resolveConfig } from '../src/train/resolve.js';
 import { train } from '../src/train/trainer.js';
@@ -146,6 +147,16 @@ test('data-parallel refuses a backend without exactly one worker, and a network 
   const byName = await createNodeKernels('wasm-dp');
   opened.push(byName as ThreadedKernels);
   assert.equal(byName.name, 'wasm-dp');
+});
+
+test("'auto' trains data-parallel from DATA_PARALLEL_MIN_BATCH examples a mini-batch, on two cores", { skip: availableParallelism() < 2 ? 'one core' : false }, async () => {
+  const small = await createNodeKernels('auto', { batchSize: DATA_PARALLEL_MIN_BATCH - 1 });
+  const large = await createNodeKernels('auto', { batchSize: DATA_PARALLEL_MIN_BATCH });
+  const none = await createNodeKernels('auto');
+  for (const k of [small, large, none]) opened.push(k as ThreadedKernels);
+  assert.equal(small.name, 'wasm-threads');
+  assert.equal(large.name, 'wasm-dp');
+  assert.equal(none.name, 'wasm-threads');
 });
 
 test('trainings one after another reuse the replica region; two at once on one backend are refused', async () => {

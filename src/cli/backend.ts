@@ -2,8 +2,8 @@ import { NnlabError } from '../core/errors.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { createNodeKernels, nodeKernelsNames } from '../node/threaded-kernels.js';
 
-/** The kernel backend a run asks for ('auto': the fastest available in Node). */
-export async function kernelsFor(name: string): Promise<Kernels> {
+/** The kernel backend a run asks for ('auto': the fastest available in Node for mini-batches of `hint.batchSize`). */
+export async function kernelsFor(name: string, hint: { batchSize?: number } = {}): Promise<Kernels> {
   if (!(nodeKernelsNames as readonly string[]).includes(name)) throw new NnlabError(`unknown backend "${name}"; available: ${nodeKernelsNames.join(', ')}`);
-  return createNodeKernels(name);
+  return createNodeKernels(name, hint);
 }

@@ -319,14 +319,23 @@ export type NodeKernelsName = 'auto' | 'reference' | 'wasm' | 'wasm-threads' | '
 export const nodeKernelsNames: readonly NodeKernelsName[] = ['auto', 'reference', 'wasm', 'wasm-threads', 'wasm-dp'];
 
 /**
+ * From this mini-batch size up, 'auto' trains data-parallel ('wasm-dp'). Measured by `npm run bench`
+ * on the AMD EPYC machine, 2026-12-04 (s per epoch, wasm-threads against wasm-dp): MLP at
+ * mini-batch 100 0.34 / 0.29, CNN at 64 13.5 / 11.9 and 13.9 / 13.0 in two runs; but MLP at
+ * mini-batch 10 0.34 / 0.48 (halves of 5 rows are too small to pay for the hand-over).
+ */
+export const DATA_PARALLEL_MIN_BATCH = 32;
+
+/**
  * The kernel backend called `name`, in Node. 'auto' is the fastest correct choice measured on the
  * target machine (bench/results.md): 'wasm-threads' with one thread a core (at most 2) when the
- * machine has two or more and shared WebAssembly memory works, else 'wasm' when WebAssembly SIMD
+ * machine has two or more and shared WebAssembly memory works ('wasm-dp' instead when `hint` says
+ * the training's mini-batches have at least DATA_PARALLEL_MIN_BATCH examples), else 'wasm' when WebAssembly SIMD
  * does, else 'reference'. On a machine that other jobs keep busy, the second thread waits for a
  * core and `--backend wasm` can be faster. A threaded backend's workers do not keep the process
  * alive; `close()` stops them.
  */
-export async function createNodeKernels(name: NodeKernelsName | string = 'auto'): Promise<Kernels> {
+export async function createNodeKernels(name: NodeKernelsName | string = 'auto', hint: { batchSize?: number } = {}): Promise<Kernels> {
   switch (name) {
     case 'reference':
       return referenceKernels;
@@ -340,7 +349,9 @@ export async function createNodeKernels(name: NodeKernelsName | string = 'auto')
       if (!wasmSimdSupported()) return referenceKernels;
       if (availableParallelism() >= 2) {
         try {
-          return await createThreadedKernels({ threads: 2 });
+          // a training of large mini-batches shares each one between the threads (see DATA_PARALLEL_MIN_BATCH)
+          const dp = (hint.batchSize ?? 0) >= DATA_PARALLEL_MIN_BATCH;
+          return await createThreadedKernels({ threads: 2, ...(dp ? { name: 'wasm-dp' } : {}) });
         } catch {
           // no shared memory or workers here: one thread
         }
