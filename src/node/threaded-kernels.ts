@@ -350,8 +350,7 @@ export async function createNodeKernels(name: NodeKernelsName | string = 'auto',
       if (availableParallelism() >= 2) {
         try {
           // a training of large mini-batches shares each one between the threads (see DATA_PARALLEL_MIN_BATCH)
-          const dp = (hint.batchSize ?? 0) >= DATA_PARALLEL_MIN_BATCH;
-          return await createThreadedKernels({ threads: 2, ...(dp ? { name: 'wasm-dp' } : {}) });
+          return await createNodeKernels((hint.batchSize ?? 0) >= DATA_PARALLEL_MIN_BATCH ? 'wasm-dp' : 'wasm-threads');
         } catch {
           // no shared memory or workers here: one thread
         }
