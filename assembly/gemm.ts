@@ -17,11 +17,34 @@
 // bit-for-bit the same result as computing it whole.
 //
 // Pointers are byte addresses in linear memory; strides are in floats.
+//
+// Every multiply-add of a product goes through `madd`. The build makes two binaries of each kind
+// (scripts/build-wasm.mjs): with `--use FMA=0` it is a multiply then an add (plain 128-bit SIMD,
+// every engine), with `--use FMA=1` it is relaxed SIMD's `f32x4.relaxed_madd`, which engines turn
+// into one fused multiply-add instruction where the processor has one (x86 FMA3, ARM NEON): one
+// rounding instead of two, and half the arithmetic instructions. Scalar remainders use the same
+// vector operation on one lane, so an element's value never depends on the tile it falls in.
 
 // @ts-ignore: decorator
 @inline const KC: i32 = 256;
 // @ts-ignore: decorator
 @inline const KC_DOT: i32 = 256;
+
+/** c + a·b lane-wise: fused (one rounding) in the FMA build, a multiply then an add otherwise. */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  // @ts-ignore: FMA is a compile-time constant given by `asc --use FMA=0|1`
+  if (FMA) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/** c + a·b for one float, by the same lane operation as `madd`. */
+// @ts-ignore: decorator
+@inline function madd1(a: f32, b: f32, c: f32): f32 {
+  // @ts-ignore: compile-time constant
+  if (!FMA) return c + a * b;
+  return f32x4.extract_lane(madd(f32x4.splat(a), f32x4.splat(b), f32x4.splat(c)), 0);
+}
 
 /** Sum of the four lanes in a fixed order: (v0 + v2) + (v1 + v3). */
 // @ts-ignore: decorator
@@ -63,13 +86,13 @@
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     let x = v128.load32_splat(a0);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
     x = v128.load32_splat(a1);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
     x = v128.load32_splat(a2);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
     x = v128.load32_splat(a3);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
     a0 += aks4; a1 += aks4; a2 += aks4; a3 += aks4;
     b += ldb4;
   }
@@ -87,8 +110,8 @@
   let a = pa, b = pb;
   for (let p = 0; p < kc; p++) {
     const x = v128.load32_splat(a);
-    c0 = f32x4.add(c0, f32x4.mul(x, v128.load(b)));
-    c1 = f32x4.add(c1, f32x4.mul(x, v128.load(b, 16)));
+    c0 = madd(x, v128.load(b), c0);
+    c1 = madd(x, v128.load(b, 16), c1);
     a += aks4; b += ldb4;
   }
   v128.store(pc, c0); v128.store(pc, c1, 16);
@@ -104,10 +127,10 @@
   let b = pb;
   for (let p = 0; p < kc; p++) {
     const bv = v128.load(b);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a0), bv));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a1), bv));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a2), bv));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a3), bv));
+    c0 = madd(v128.load32_splat(a0), bv, c0);
+    c1 = madd(v128.load32_splat(a1), bv, c1);
+    c2 = madd(v128.load32_splat(a2), bv, c2);
+    c3 = madd(v128.load32_splat(a3), bv, c3);
     a0 += aks4; a1 += aks4; a2 += aks4; a3 += aks4;
     b += ldb4;
   }
@@ -120,7 +143,7 @@
   let c0 = fromC ? v128.load(pc) : f32x4.splat(0);
   let a = pa, b = pb;
   for (let p = 0; p < kc; p++) {
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), v128.load(b)));
+    c0 = madd(v128.load32_splat(a), v128.load(b), c0);
     a += aks4; b += ldb4;
   }
   v128.store(pc, c0);
@@ -132,7 +155,7 @@
   let s: f32 = fromC ? load<f32>(pc) : 0;
   let a = pa, b = pb;
   for (let p = 0; p < kc; p++) {
-    s += load<f32>(a) * load<f32>(b);
+    s = madd1(load<f32>(a), load<f32>(b), s);
     a += aks4; b += ldb4;
   }
   store<f32>(pc, s);
@@ -213,7 +236,7 @@ export function outer(mm: i32, nn: i32, k: i32, pa: usize, ars: i32, aks: i32, p
 // @ts-ignore: decorator
 @inline function dotTail(k4: i32, kc: i32, a: usize, b: usize): f32 {
   let s: f32 = 0;
-  for (let p = k4; p < kc; p++) s += load<f32>(a + (<usize>p << 2)) * load<f32>(b + (<usize>p << 2));
+  for (let p = k4; p < kc; p++) s = madd1(load<f32>(a + (<usize>p << 2)), load<f32>(b + (<usize>p << 2)), s);
   return s;
 }
 
@@ -236,13 +259,13 @@ export function outer(mm: i32, nn: i32, k: i32, pa: usize, ars: i32, aks: i32, p
     const x0 = v128.load(pa + o), x1 = v128.load(a1 + o);
     if (skipZeros && !v128.any_true(v128.or(x0, x1))) continue;
     let y = v128.load(pb + o);
-    s00 = f32x4.add(s00, f32x4.mul(x0, y)); s10 = f32x4.add(s10, f32x4.mul(x1, y));
+    s00 = madd(x0, y, s00); s10 = madd(x1, y, s10);
     y = v128.load(b1 + o);
-    s01 = f32x4.add(s01, f32x4.mul(x0, y)); s11 = f32x4.add(s11, f32x4.mul(x1, y));
+    s01 = madd(x0, y, s01); s11 = madd(x1, y, s11);
     y = v128.load(b2 + o);
-    s02 = f32x4.add(s02, f32x4.mul(x0, y)); s12 = f32x4.add(s12, f32x4.mul(x1, y));
+    s02 = madd(x0, y, s02); s12 = madd(x1, y, s12);
     y = v128.load(b3 + o);
-    s03 = f32x4.add(s03, f32x4.mul(x0, y)); s13 = f32x4.add(s13, f32x4.mul(x1, y));
+    s03 = madd(x0, y, s03); s13 = madd(x1, y, s13);
   }
   let r0 = hsum4(s00, s01, s02, s03);
   let r1 = hsum4(s10, s11, s12, s13);
@@ -282,10 +305,10 @@ function mostlyZero(mm: i32, k: i32, pa: usize, lda4: usize): bool {
   for (let p = 0; p < k4; p += 4) {
     const o = <usize>p << 2;
     const x = v128.load(pa + o);
-    s0 = f32x4.add(s0, f32x4.mul(x, v128.load(pb + o)));
-    s1 = f32x4.add(s1, f32x4.mul(x, v128.load(b1 + o)));
-    s2 = f32x4.add(s2, f32x4.mul(x, v128.load(b2 + o)));
-    s3 = f32x4.add(s3, f32x4.mul(x, v128.load(b3 + o)));
+    s0 = madd(x, v128.load(pb + o), s0);
+    s1 = madd(x, v128.load(b1 + o), s1);
+    s2 = madd(x, v128.load(b2 + o), s2);
+    s3 = madd(x, v128.load(b3 + o), s3);
   }
   let r = hsum4(s0, s1, s2, s3);
   if (k4 < kc) r = f32x4.add(r, f32x4(dotTail(k4, kc, pa, pb), dotTail(k4, kc, pa, b1), dotTail(k4, kc, pa, b2), dotTail(k4, kc, pa, b3)));
@@ -300,7 +323,7 @@ function mostlyZero(mm: i32, k: i32, pa: usize, lda4: usize): bool {
   let s = f32x4.splat(0);
   for (let p = 0; p < k4; p += 4) {
     const o = <usize>p << 2;
-    s = f32x4.add(s, f32x4.mul(v128.load(pa + o), v128.load(pb + o)));
+    s = madd(v128.load(pa + o), v128.load(pb + o), s);
   }
   let r = hsum(s);
   if (k4 < kc) r = r + dotTail(k4, kc, pa, pb);

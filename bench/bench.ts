@@ -29,6 +29,7 @@ import { createWasmKernels } from '../src/kernels/wasm/wasm-kernels.js';
 import type { Kernels } from '../src/kernels/kernels.js';
 import { createThreadedKernels, DEFAULT_MIN_FLOATS, DEFAULT_MIN_FLOPS, type ThreadedKernels } from '../src/node/threaded-kernels.js';
 import { NODE_FLAGS } from '../src/node/node-flags.js';
+import { enableRelaxedSimd } from '../src/node/relaxed-simd.js';
 import { gemmGflops, mlpShapes, squareShapes, type GemmShape } from './gemm.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
@@ -64,12 +65,13 @@ const json: Record<string, unknown> = { date: new Date().toISOString(), node: pr
 
 // ---- matrix multiply -----------------------------------------------------------------------------
 if (only.has('gemm')) {
-  const wasm = await createWasmKernels();
+  const fmaHere = enableRelaxedSimd();
   const threads = await createThreadedKernels({ threads: 2, minFlops: 0 });
   const backends: [string, Kernels][] = [
     ['reference', referenceKernels],
-    ['wasm (1 core)', wasm],
-    ['wasm-threads (2, always split)', threads],
+    ['wasm mul + add (1 core)', await createWasmKernels({ fma: false })],
+    ...(fmaHere ? [['wasm FMA (1 core)', await createWasmKernels({ fma: true })] as [string, Kernels]] : []),
+    [`wasm-threads${threads.fma ? ' FMA' : ''} (2, always split)`, threads],
   ];
   const shapes: GemmShape[] = [...mlpShapes(10), ...mlpShapes(100), ...squareShapes()];
   out(`## Matrix multiply, GFLOPS (2·m·n·k per second; best of 3)`);
@@ -159,19 +161,27 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-function runChild(model: Model, batch: number, backend: string): TrainRow {
+/** A training row's backend: a `--backend` name, and for the wasm ones optionally the build (`fma: false` = mul + add). */
+interface RowBackend {
+  name: string;
+  fma?: boolean;
+}
+const rowLabel = (b: RowBackend) => `${b.name}${b.fma === false ? ' (mul + add build)' : ''}`;
+
+function runChild(model: Model, batch: number, rb: RowBackend): TrainRow {
+  const backend = rb.name;
   const images = backend === 'reference' ? model.refImages : model.fastImages;
   const epochs = backend === 'reference' || images < EPOCH ? 1 : fastEpochs;
-  const job = { backend, config: { ...model.config, batchSize: batch }, trainSize: images, epochs };
+  const job = { backend, config: { ...model.config, batchSize: batch }, trainSize: images, epochs, ...(rb.fma !== undefined ? { fma: rb.fma } : {}) };
   const load = loadavg()[0]!;
   const r = spawnSync(process.execPath, [...NODE_FLAGS, join(here, 'train-child.js'), JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`benchmark child failed (${model.id} batch ${batch} ${backend}):\n${r.stderr}`);
-  const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { epochSeconds: number[]; examples: number; maxRssMiB: number };
+  const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { epochSeconds: number[]; examples: number; maxRssMiB: number; fma: boolean };
   const per = median(res.epochSeconds) * (EPOCH / res.examples);
   return {
     model: model.id,
     batch,
-    backend,
+    backend: rowLabel(rb) + (res.fma ? ' (FMA)' : ''),
     images: res.examples,
     extrapolated: res.examples < EPOCH,
     epochSeconds: per,
@@ -283,8 +293,9 @@ for (const model of models) {
     }
   const rows: TrainRow[] = [];
   for (const b of model.batches)
-    for (const backend of ['reference', 'wasm', 'wasm-threads', 'wasm-dp']) {
-      process.stderr.write(`[bench] nnlab ${model.id} batch ${b} ${backend} ...\n`);
+    // the default builds, then the two-thread backends without fused multiply-adds: the FMA gain measured in this run
+    for (const backend of [{ name: 'reference' }, { name: 'wasm' }, { name: 'wasm-threads' }, { name: 'wasm-dp' }, { name: 'wasm-threads', fma: false }, { name: 'wasm-dp', fma: false }]) {
+      process.stderr.write(`[bench] nnlab ${model.id} batch ${b} ${rowLabel(backend)} ...\n`);
       rows.push(runChild(model, b, backend));
     }
   (json.training as unknown[]).push(...rows);
@@ -320,6 +331,7 @@ for (const model of models) {
 
 out(`Epoch = ${EPOCH.toLocaleString('en')} training images, evaluation excluded. Peak RSS = the child process's maxRSS (the full MNIST files are loaded in every run).`);
 out(`'wasm-threads' = 2 threads over shared memory (Node's 'auto' on 2+ cores); products of at least ${DEFAULT_MIN_FLOPS.toExponential(0)} flops are split, and im2col, col2im, max-pooling, ReLU and the optimizer steps from ${DEFAULT_MIN_FLOATS.toLocaleString('en')} floats; smaller calls run inline.`);
+out(`(FMA) = the FMA build of the wasm kernels: relaxed SIMD's fused multiply-add in the products (Node 20: --experimental-wasm-relaxed-simd, which nnlab switches on); '(mul + add build)' = the same backend with a multiply and an add, for the ratio.`);
 out(`'wasm-dp' = the same 2 threads, and each mini-batch is cut in two: the worker runs a replica of the network on the second half (src/node/data-parallel.ts); the gradients are summed and the optimizer steps with the split kernels.`);
 
 mkdirSync(join(root, 'bench'), { recursive: true });

@@ -3,10 +3,14 @@
 // base64 strings in a generated TypeScript module, so that the wasm backend loads in Node and in
 // the browser without reading files at run time.
 //
-// Two binaries are built from the same source:
+// Four binaries are built from the same source, two memories × two instruction sets:
 //   shared — imports a shared, growable memory (worker threads can use it; growth never detaches
 //            earlier views). Needs WebAssembly threads (Node; cross-origin-isolated pages).
 //   plain  — imports an ordinary memory, for pages without SharedArrayBuffer.
+//   FMA    — the matrix products' multiply-adds are relaxed SIMD's f32x4.relaxed_madd (`--use
+//            FMA=1`): one fused instruction on processors that have it. Engines without relaxed
+//            SIMD (Node 20 without --experimental-wasm-relaxed-simd, Safari) reject these
+//            binaries, and the backend falls back to the others (`--use FMA=0`: mul then add).
 //
 // Run by `npm run build` (and so by `npm install` through `prepare`). Skips the work when the
 // generated file is newer than every source. The binaries keep their function names (asc --debug
@@ -28,12 +32,13 @@ function newestSource() {
   return t;
 }
 
-async function compile(shared) {
+async function compile(shared, fma) {
   const { default: asc } = await import('assemblyscript/asc');
   const out = {};
   const args = [
     join(srcDir, 'index.ts'),
     '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd',
+    '--use', `FMA=${fma ? 1 : 0}`, ...(fma ? ['--enable', 'relaxed-simd'] : []),
     '--importMemory', '--initialMemory', '1',
     ...(shared ? ['--sharedMemory', '--maximumMemory', String(MAX_PAGES), '--enable', 'threads'] : []),
     '--outFile', 'kernels.wasm',
@@ -48,7 +53,7 @@ async function compile(shared) {
   });
   if (error) {
     process.stderr.write(stderr.toString());
-    throw new Error(`asc failed (${shared ? 'shared' : 'plain'} build): ${error.message}`);
+    throw new Error(`asc failed (${shared ? 'shared' : 'plain'}${fma ? ' FMA' : ''} build): ${error.message}`);
   }
   const bin = out['kernels.wasm'];
   if (!(bin instanceof Uint8Array)) throw new Error('asc produced no binary');
@@ -59,7 +64,7 @@ const force = process.argv.includes('--force');
 if (!force && existsSync(outFile) && statSync(outFile).mtimeMs > newestSource()) {
   process.exit(0);
 }
-const [shared, plain] = [await compile(true), await compile(false)];
+const [shared, plain, sharedFma, plainFma] = await Promise.all([compile(true, false), compile(false, false), compile(true, true), compile(false, true)]);
 const b64 = (u8) => Buffer.from(u8).toString('base64');
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(
@@ -70,6 +75,10 @@ writeFileSync(
     `/** Maximum pages of the shared build's memory import. */\n` +
     `export const wasmSharedMaxPages = ${MAX_PAGES};\n` +
     `/** The kernels compiled for an ordinary (non-shared) memory (base64). */\n` +
-    `export const wasmPlainBase64 = '${b64(plain)}';\n`,
+    `export const wasmPlainBase64 = '${b64(plain)}';\n` +
+    `/** The shared build with fused multiply-adds (relaxed SIMD) in the products (base64). */\n` +
+    `export const wasmSharedFmaBase64 = '${b64(sharedFma)}';\n` +
+    `/** The plain build with fused multiply-adds (relaxed SIMD) in the products (base64). */\n` +
+    `export const wasmPlainFmaBase64 = '${b64(plainFma)}';\n`,
 );
-console.log(`build-wasm: ${shared.length} + ${plain.length} bytes -> ${outFile.slice(root.length + 1)}`);
+console.log(`build-wasm: ${[shared, plain, sharedFma, plainFma].map((b) => b.length).join(' + ')} bytes -> ${outFile.slice(root.length + 1)}`);

@@ -8,7 +8,7 @@ export { Rng } from './core/rng.js';
 export { sizeOf, type Shape } from './core/shape.js';
 export type { Kernels } from './kernels/kernels.js';
 export { referenceKernels } from './kernels/reference.js';
-export { createKernels, createWasmKernels, wasmSimdSupported, kernelsNames, type KernelsName } from './kernels/index.js';
+export { createKernels, createWasmKernels, wasmSimdSupported, wasmFmaSupported, kernelsNames, type KernelsName } from './kernels/index.js';
 export { Dense, Activation, Dropout, Conv2d, Pool2d, Flatten, buildLayers, type Layer, type Param, type LayerContext } from './layers/index.js';
 export { costByName, quadratic, crossEntropy, logLikelihood, type Cost } from './costs/index.js';
 export { l1, l2, maxNorm, regularizersFor, type Regularizer } from './regularizers/index.js';

@@ -12,6 +12,7 @@ import type { Kernels } from '../src/kernels/kernels.js';
 import { createWasmKernels, referenceKernels } from '../src/kernels/index.js';
 import { parseArchitecture } from '../src/network/arch.js';
 import { createThreadedKernels, type ThreadedKernels } from '../src/node/threaded-kernels.js';
+import { enableRelaxedSimd } from '../src/node/relaxed-simd.js';
 import { resolveConfig } from '../src/train/resolve.js';
 import { train, type EpochRecord } from '../src/train/trainer.js';
 
@@ -50,11 +51,13 @@ const metrics = (e: EpochRecord[]) => e.map(({ seconds: _s, ...rest }) => rest);
 const threaded: ThreadedKernels[] = [];
 after(() => threaded.forEach((k) => k.close()));
 
-for (const [label, config] of CASES) {
-  test(`${label}: wasm and wasm-threads train like the reference`, async () => {
+// both builds of the wasm kernels: multiply then add, and fused multiply-add (relaxed SIMD, where this Node has it)
+const BUILDS = [false, ...(enableRelaxedSimd() ? [true] : [])];
+for (const [label, config] of CASES) for (const fma of BUILDS) {
+  test(`${label}: wasm and wasm-threads (${fma ? 'FMA build' : 'mul + add build'}) train like the reference`, async () => {
     const ref = await run(config, referenceKernels);
-    const wasm = await run(config, await createWasmKernels());
-    const t = await createThreadedKernels({ threads: 2, minFlops: 0, minFloats: 0 });
+    const wasm = await run(config, await createWasmKernels({ fma }));
+    const t = await createThreadedKernels({ threads: 2, minFlops: 0, minFloats: 0, fma });
     threaded.push(t);
     const thr = await run(config, t);
     // threads change nothing, bit for bit

@@ -5,13 +5,15 @@
  * lowered so that even small products are split across threads).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { after, describe, test } from 'node:test';
 import { Rng } from '../src/core/rng.js';
 import type { Kernels } from '../src/kernels/kernels.js';
 import { referenceKernels as R } from '../src/kernels/reference.js';
-import { createKernels, createWasmKernels } from '../src/kernels/index.js';
+import { createKernels, createWasmKernels, referenceKernels, wasmFmaSupported } from '../src/kernels/index.js';
 import { createNodeKernels, createThreadedKernels, type ThreadedKernels } from '../src/node/threaded-kernels.js';
+import { enableRelaxedSimd } from '../src/node/relaxed-simd.js';
 
 const rng = new Rng(20261128);
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 16, 33, 129];
@@ -54,18 +56,23 @@ interface Backend {
   make: () => Promise<Kernels>;
 }
 const threaded: ThreadedKernels[] = [];
-const BACKENDS: Backend[] = [
-  { label: 'wasm (shared memory)', make: () => createWasmKernels() },
-  { label: 'wasm (plain memory)', make: () => createWasmKernels({ forcePlain: true, plainMemoryMiB: 96 }) },
-  {
-    label: 'wasm-threads (2 workers, every product and split kernel split)',
-    make: async () => {
-      const k = await createThreadedKernels({ threads: 2, minFlops: 0, minFloats: 0 });
-      threaded.push(k);
-      return k;
+// Node 20 runs the FMA builds (relaxed SIMD) only with the feature switched on; every build is tested.
+const FMA_HERE = enableRelaxedSimd();
+const BACKENDS: Backend[] = [false, ...(FMA_HERE ? [true] : [])].flatMap((fma) => {
+  const tag = fma ? 'FMA build' : 'mul + add build';
+  return [
+    { label: `wasm (shared memory, ${tag})`, make: () => createWasmKernels({ fma }) },
+    { label: `wasm (plain memory, ${tag})`, make: () => createWasmKernels({ fma, forcePlain: true, plainMemoryMiB: 96 }) },
+    {
+      label: `wasm-threads (2 workers, every product and split kernel split, ${tag})`,
+      make: async () => {
+        const k = await createThreadedKernels({ threads: 2, minFlops: 0, minFloats: 0, fma });
+        threaded.push(k);
+        return k;
+      },
     },
-  },
-];
+  ];
+});
 after(() => {
   for (const k of threaded) k.close();
 });
@@ -131,7 +138,7 @@ for (const be of BACKENDS) {
     });
 
     test('a product split across threads is bit-for-bit the product computed whole', async () => {
-      const whole = await createWasmKernels();
+      const whole = await createWasmKernels({ fma: K.fma === true });
       for (const form of ['gemm', 'gemmNT', 'gemmTN'] as const)
         for (const [m, n, k] of [[10, 100, 784], [100, 784, 10], [37, 129, 33], [256, 256, 256]] as const) {
           const [na, nb] = gemmSizes(form, m, n, k);
@@ -391,4 +398,50 @@ test("createKernels: 'reference', 'wasm', 'auto' (wasm here) and unknown names",
   // Node's 'auto': two threads where there are two cores (shared memory works in Node), else one
   assert.equal(n.name, availableParallelism() >= 2 ? 'wasm-threads' : 'wasm');
   if ('close' in n) (n as ThreadedKernels).close();
+});
+
+/** Whether this processor has fused multiply-add instructions (x86 `fma` flag; assumed on ARM64, where NEON has them). */
+function cpuHasFma(): boolean {
+  if (process.arch === 'arm64') return true;
+  try {
+    return /^flags\s*:.*\bfma\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+describe('the FMA build (relaxed SIMD)', () => {
+  test("Node's backends switch relaxed SIMD on, and every wasm backend uses the FMA build by default where it validates", async (t) => {
+    if (!FMA_HERE) return t.skip('this engine has no relaxed SIMD');
+    assert.equal(wasmFmaSupported(), true);
+    const w = await createWasmKernels();
+    assert.equal(w.fma, true);
+    const n = await createNodeKernels('wasm-threads');
+    assert.equal(n.fma, true, 'the threaded backend is the FMA build');
+    (n as ThreadedKernels).close();
+    assert.equal((await createWasmKernels({ fma: false })).fma, false);
+    assert.equal(referenceKernels.fma, undefined);
+  });
+
+  test('its products round once per multiply-add: a·b + c keeps the low bits that a separate multiply loses', async (t) => {
+    if (!FMA_HERE) return t.skip('this engine has no relaxed SIMD');
+    // (1 + 2⁻¹²)² = 1 + 2⁻¹¹ + 2⁻²⁴ rounds to 1 + 2⁻¹¹ in float32. Then
+    // −(1 + 2⁻¹²)(1 + 2⁻¹²) + (1 + 2⁻¹²)(1 + 2⁻¹²): the second product fused with the first's
+    // rounded value leaves exactly 2⁻²⁴; multiplied and rounded first, it leaves 0.
+    const e = 1 + 2 ** -12;
+    for (const [fma, want] of [[true, cpuHasFma() ? 2 ** -24 : 0], [false, 0]] as const) {
+      const K = await createWasmKernels({ fma });
+      // every width, so that vector tiles and the one-lane remainders are all checked
+      for (const n of [1, 3, 4, 8, 9]) {
+        const a = put(K, Float32Array.of(-e, e)); // A is 1×2
+        const b = put(K, new Float32Array(2 * n).fill(e)); // B is 2×n
+        const c = take(K, n);
+        K.gemm(1, n, 2, a, b, c, false);
+        for (let j = 0; j < n; j++) assert.equal(c[j], want, `fma=${fma}, width ${n}, column ${j}`);
+        const bt = put(K, new Float32Array(2 * n).fill(e)); // Bᵀ stored n×2 for gemmNT
+        K.gemmNT(1, n, 2, a, bt, c, false);
+        for (let j = 0; j < n; j++) assert.equal(c[j], want, `gemmNT fma=${fma}, width ${n}, column ${j}`);
+      }
+    }
+  });
 });

@@ -4,7 +4,7 @@ import { createWasmKernels, wasmSimdSupported } from './wasm/wasm-kernels.js';
 
 export type { Kernels } from './kernels.js';
 export { referenceKernels } from './reference.js';
-export { createWasmKernels, wasmSimdSupported, wasmSharedMemorySupported, type WasmKernels, type WasmOptions } from './wasm/wasm-kernels.js';
+export { createWasmKernels, wasmSimdSupported, wasmSharedMemorySupported, wasmFmaSupported, type WasmKernels, type WasmOptions } from './wasm/wasm-kernels.js';
 
 /** Backends available everywhere (browser and Node). Node adds 'wasm-threads' (src/node). */
 export type KernelsName = 'auto' | 'reference' | 'wasm';

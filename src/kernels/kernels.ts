@@ -10,6 +10,12 @@
 export interface Kernels {
   /** Short name: 'reference', 'wasm', ... */
   readonly name: string;
+  /**
+   * True when the matrix products use fused multiply-adds (c + a·b with one rounding: the wasm
+   * backends' relaxed-SIMD build on a processor with FMA). Results then differ in the last bits
+   * from a backend without, so a run records it beside the backend's name.
+   */
+  readonly fma?: boolean;
 
   /** A zero-filled buffer of `n` floats that this backend can work on. */
   alloc(n: number): Float32Array;

@@ -4,3 +4,4 @@ export { writeFileAtomic } from './atomic.js';
 export { createNodeKernels, createThreadedKernels, nodeKernelsNames, DATA_PARALLEL_MIN_BATCH } from './threaded-kernels.js';
 export { dataParallelGradient, gradientForBackend } from './data-parallel.js';
 export { NODE_FLAGS, missingNodeFlags } from './node-flags.js';
+export { enableRelaxedSimd } from './relaxed-simd.js';

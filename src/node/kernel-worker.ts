@@ -16,6 +16,8 @@ import { ReplicaHost } from './replica.js';
 
 interface Init {
   module: WebAssembly.Module;
+  /** Whether `module` is the FMA build (for the replica's `kernels.fma`). */
+  fma: boolean;
   memory: WebAssembly.Memory;
   /** Byte offset of the control block. */
   ctrl: number;
@@ -34,7 +36,7 @@ process.on('exit', () => {
 const x = instantiateKernels(init.module, init.memory);
 const f = floatView(c);
 const report = (e: unknown) => console.error(e);
-const replica = new ReplicaHost(init.module, init.memory, c, init.port);
+const replica = new ReplicaHost(init.module, init.fma, init.memory, c, init.port);
 Atomics.store(c, CTRL.WORKER_READY, 1);
 
 // The block starts zeroed: a product announced before this thread got here has SEQ 2 and is not missed.

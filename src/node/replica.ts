@@ -46,6 +46,7 @@ export class ReplicaHost {
 
   constructor(
     private readonly module: WebAssembly.Module,
+    private readonly fma: boolean,
     private readonly memory: WebAssembly.Memory,
     private readonly c: Int32Array,
     private readonly port: MessagePort,
@@ -71,7 +72,7 @@ export class ReplicaHost {
     const msg = receiveMessageOnPort(this.port);
     if (!msg) throw new Error('replica INIT without a network description on the port');
     const spec = msg.message as ReplicaSpec;
-    const k = wasmKernelsInArena(this.module, this.memory, spec.arenaStart, spec.arenaBytes);
+    const k = wasmKernelsInArena(this.module, this.memory, spec.arenaStart, spec.arenaBytes, this.fma);
     const net = new Network({
       inputShape: spec.inputShape,
       layers: spec.layers,

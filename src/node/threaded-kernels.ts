@@ -4,6 +4,7 @@ import type { Kernels } from '../kernels/kernels.js';
 import { referenceKernels } from '../kernels/reference.js';
 import { createWasmKernels, wasmSimdSupported, type WasmKernels } from '../kernels/wasm/wasm-kernels.js';
 import { claimChunks, CTRL, floatView, OP, replicaCostView } from './kernel-protocol.js';
+import { enableRelaxedSimd } from './relaxed-simd.js';
 
 /**
  * The WebAssembly SIMD backend on several cores: worker threads instantiate the same kernels over
@@ -66,6 +67,8 @@ export interface ThreadedOptions {
   spinMicros?: number;
   /** The backend's name (default 'wasm-threads'). */
   name?: string;
+  /** The FMA build or not (`WasmOptions.fma`; default: where the engine has relaxed SIMD). */
+  fma?: boolean;
 }
 
 /** Default split threshold; see bench/results.md for the measurements behind it. */
@@ -79,7 +82,8 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
   const threads = Math.max(1, Math.floor(opts.threads ?? 2));
   const minFlops = opts.minFlops ?? DEFAULT_MIN_FLOPS;
   const minFloats = opts.minFloats ?? DEFAULT_MIN_FLOATS;
-  const base: WasmKernels = await createWasmKernels();
+  if (opts.fma !== false) enableRelaxedSimd();
+  const base: WasmKernels = await createWasmKernels({ fma: opts.fma });
   if (!base.shared) throw new Error('wasm-threads needs shared WebAssembly memory, which this platform lacks');
   const x = base.exports;
   const nWorkers = threads - 1;
@@ -91,7 +95,7 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
   for (let w = 0; w < nWorkers; w++) {
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(new URL('./kernel-worker.js', import.meta.url), {
-      workerData: { module: base.module, memory: base.memory, ctrl: block.byteOffset, spinMicros: opts.spinMicros ?? 200, port: port2 },
+      workerData: { module: base.module, fma: base.fma, memory: base.memory, ctrl: block.byteOffset, spinMicros: opts.spinMicros ?? 200, port: port2 },
       transferList: [port2],
     });
     worker.unref();
@@ -336,6 +340,7 @@ export const DATA_PARALLEL_MIN_BATCH = 32;
  * alive; `close()` stops them.
  */
 export async function createNodeKernels(name: NodeKernelsName | string = 'auto', hint: { batchSize?: number } = {}): Promise<Kernels> {
+  if (name !== 'reference') enableRelaxedSimd();
   switch (name) {
     case 'reference':
       return referenceKernels;

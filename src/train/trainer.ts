@@ -48,6 +48,8 @@ export interface RunResult {
   seconds: number;
   /** The kernel backend that ran it ('wasm-threads', 'wasm', 'reference', ...): `config.backend` resolved. */
   backend: string;
+  /** Whether the backend's matrix products used fused multiply-adds (`Kernels.fma`): the last bits of every number depend on it (absent in runs recorded before it existed). */
+  fma?: boolean;
   parameters: number;
   /** Why training ended before `epochs`, if it did. */
   stopReason: string | null;
@@ -249,6 +251,7 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
     bestEpoch,
     seconds: (performance.now() - t0) / 1000,
     backend: kernels.name,
+    fma: kernels.fma === true,
     parameters: net.parameterCount(),
     stopReason,
     diverged,

@@ -37,7 +37,7 @@ const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(2)}
 export function summarize(r: RunResult, presetName?: string): string {
   const lines = [
     `network    ${formatArchitecture(r.config.network.layers)} (${r.parameters} parameters), cost ${r.config.cost}`,
-    `epochs     ${r.epochs.length} in ${r.seconds.toFixed(1)} s on the ${r.backend} backend${r.stopReason ? ` (${r.stopReason})` : ''}`,
+    `epochs     ${r.epochs.length} in ${r.seconds.toFixed(1)} s on the ${r.backend} backend${r.fma ? ' (fused multiply-add)' : ''}${r.stopReason ? ` (${r.stopReason})` : ''}`,
   ];
   if (r.bestEpoch !== null) lines.push(`best validation accuracy ${pct(r.bestValidationAccuracy)} at epoch ${r.bestEpoch}`);
   lines.push(`test accuracy ${pct(r.testAccuracy)}${r.bestEpoch !== null ? ` (weights of epoch ${r.bestEpoch}); last epoch ${pct(r.finalTestAccuracy)}` : ''}, test cost ${r.testCost.toFixed(4)}`);

@@ -1,5 +1,5 @@
 import type { Kernels } from '../kernels.js';
-import { wasmPlainBase64, wasmSharedBase64, wasmSharedMaxPages } from './binary.generated.js';
+import { wasmPlainBase64, wasmPlainFmaBase64, wasmSharedBase64, wasmSharedFmaBase64, wasmSharedMaxPages } from './binary.generated.js';
 
 /**
  * The WebAssembly SIMD backend: the kernels of `assembly/*.ts` (AssemblyScript, 128-bit f32x4),
@@ -62,6 +62,8 @@ export interface WasmExports {
 
 /** A wasm backend: the `Kernels` plus what a thread pool needs to share its memory. */
 export interface WasmKernels extends Kernels {
+  /** True when this is the FMA build (relaxed SIMD's fused multiply-add in the products). */
+  readonly fma: boolean;
   /** The linear memory every buffer of this backend lives in. */
   readonly memory: WebAssembly.Memory;
   /** True when `memory` is shared (worker threads can use it). */
@@ -82,6 +84,13 @@ export interface WasmOptions {
   forcePlain?: boolean;
   /** Size of the fixed, non-shared memory, in MiB (default 256). */
   plainMemoryMiB?: number;
+  /**
+   * The build whose matrix products use relaxed SIMD's fused multiply-add: `true` requires it
+   * (throws where the engine lacks relaxed SIMD), `false` never uses it, unset (default) uses it
+   * where the engine validates it. Node 20 has relaxed SIMD only behind
+   * `--experimental-wasm-relaxed-simd` (`nnlab/node`'s backends turn it on: `enableRelaxedSimd`).
+   */
+  fma?: boolean;
 }
 
 const PAGE = 65536;
@@ -93,13 +102,28 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-let sharedBytes: Uint8Array<ArrayBuffer> | null = null;
-let plainBytes: Uint8Array<ArrayBuffer> | null = null;
-function sharedBinary(): Uint8Array<ArrayBuffer> {
-  return (sharedBytes ??= decodeBase64(wasmSharedBase64));
+/** The four builds, decoded on first use: [shared, plain] × [mul + add, FMA]. */
+const binaries = new Map<string, Uint8Array<ArrayBuffer>>();
+function binary(shared: boolean, fma: boolean): Uint8Array<ArrayBuffer> {
+  const key = `${shared ? 'shared' : 'plain'}${fma ? '-fma' : ''}`;
+  let b = binaries.get(key);
+  if (!b) binaries.set(key, (b = decodeBase64(shared ? (fma ? wasmSharedFmaBase64 : wasmSharedBase64) : fma ? wasmPlainFmaBase64 : wasmPlainBase64)));
+  return b;
 }
-function plainBinary(): Uint8Array<ArrayBuffer> {
-  return (plainBytes ??= decodeBase64(wasmPlainBase64));
+const sharedBinary = (fma = false) => binary(true, fma);
+const plainBinary = (fma = false) => binary(false, fma);
+
+/**
+ * True when this engine validates the relaxed-SIMD build (its products use `f32x4.relaxed_madd`,
+ * one fused multiply-add instruction on processors with FMA). Asked each time: Node can switch
+ * the feature on at run time.
+ */
+export function wasmFmaSupported(): boolean {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(plainBinary(true));
+  } catch {
+    return false;
+  }
 }
 
 /** True when this platform validates the SIMD build (WebAssembly with 128-bit SIMD). */
@@ -122,10 +146,6 @@ export function wasmSharedMemorySupported(): boolean {
   }
 }
 
-/** The compiled shared-memory module and a new shared memory for it. */
-export function sharedModule(): WebAssembly.Module {
-  return new WebAssembly.Module(sharedBinary());
-}
 
 /** Instantiate the kernels module over `memory` (used by workers, over the main thread's memory). */
 export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): WasmExports {
@@ -145,29 +165,33 @@ export function instantiateKernels(module: WebAssembly.Module, memory: WebAssemb
  * `bytes` bytes at byte offset `start` (which that thread reserved with its own `alloc`): a worker
  * thread's buffers then never collide with the owner's. Such a backend never grows the memory.
  */
-export function wasmKernelsInArena(module: WebAssembly.Module, memory: WebAssembly.Memory, start: number, bytes: number): WasmKernels {
-  return wasmKernelsOver(instantiateKernels(module, memory), memory, module, true, 'wasm', { start, end: start + bytes });
+export function wasmKernelsInArena(module: WebAssembly.Module, memory: WebAssembly.Memory, start: number, bytes: number, fma: boolean): WasmKernels {
+  return wasmKernelsOver(instantiateKernels(module, memory), memory, module, true, fma, 'wasm', { start, end: start + bytes });
 }
 
 /** Create the WebAssembly SIMD backend. Throws if WebAssembly SIMD is not available. */
 export async function createWasmKernels(opts: WasmOptions = {}): Promise<WasmKernels> {
   if (!wasmSimdSupported()) throw new Error('WebAssembly SIMD is not available on this platform');
   const shared = !opts.forcePlain && wasmSharedMemorySupported();
+  const fmaAvailable = wasmFmaSupported();
+  if (opts.fma === true && !fmaAvailable)
+    throw new Error('the FMA build of the wasm kernels needs WebAssembly relaxed SIMD, which this engine lacks (Node 20: run node with --experimental-wasm-relaxed-simd)');
+  const fma = opts.fma ?? fmaAvailable;
   let memory: WebAssembly.Memory;
   let module: WebAssembly.Module;
   if (shared) {
-    module = await WebAssembly.compile(sharedBinary());
+    module = await WebAssembly.compile(sharedBinary(fma));
     memory = new WebAssembly.Memory({ initial: 16, maximum: wasmSharedMaxPages, shared: true });
   } else {
-    module = await WebAssembly.compile(plainBinary());
+    module = await WebAssembly.compile(plainBinary(fma));
     const pages = Math.max(16, Math.ceil(((opts.plainMemoryMiB ?? 256) * 1024 * 1024) / PAGE));
     memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
   }
   const x = instantiateKernels(module, memory);
-  return wasmKernelsOver(x, memory, module, shared, shared ? 'wasm' : 'wasm-plain');
+  return wasmKernelsOver(x, memory, module, shared, fma, shared ? 'wasm' : 'wasm-plain');
 }
 
-function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: WebAssembly.Module, shared: boolean, name: string, arena?: { start: number; end: number }): WasmKernels {
+function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: WebAssembly.Module, shared: boolean, fma: boolean, name: string, arena?: { start: number; end: number }): WasmKernels {
   // Every ArrayBuffer object the memory has shown (a new one after each growth of a shared memory;
   // V8 may hand out a fresh object at each read of `memory.buffer`, so views are made from the
   // one object read after each growth).
@@ -209,6 +233,7 @@ function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: Web
 
   const k: WasmKernels = {
     name,
+    fma,
     memory,
     shared,
     module,
