@@ -136,13 +136,13 @@ export class Conv2d implements Layer {
    * ∂C/∂b_f = Σ_positions δ_f   (BP3, shared bias);
    * ∂C/∂a = col2im(Wᵀ · Δ)   (BP2: each input pixel collects the error of every window it was in).
    */
-  backward(delta: Float32Array, batch: number, needInputError: boolean): Float32Array | null {
+  backward(delta: Float32Array, batch: number, needInputError: boolean, accumulate = false): Float32Array | null {
     const k = this.ctx.kernels;
     if (!this.input) throw new Error('Conv2d.backward called before forward');
     for (let first = 0; first < batch; first += this.chunk) {
       const count = Math.min(this.chunk, batch - first);
       const n = count * this.plane;
-      const acc = first > 0;
+      const acc = accumulate || first > 0;
       if (!this.colHolds) this.unfold(this.input, first, count);
       k.batchToChannels(delta, first * this.outSize, count, this.filters, this.plane, this.tmp);
       k.gemmNT(this.filters, this.patch, n, this.tmp, this.col, this.weights.grad, acc);

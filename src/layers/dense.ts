@@ -55,11 +55,11 @@ export class Dense implements Layer {
    * ∂C/∂b_j  = Σ_x δ_j      (BP3)  →  db = column sums of δ;
    * ∂C/∂a^{l−1} = Wᵀ δ      (BP2, before the activation's σ′)  →  dA = δ · W.
    */
-  backward(delta: Float32Array, batch: number, needInputError: boolean): Float32Array | null {
+  backward(delta: Float32Array, batch: number, needInputError: boolean, accumulate = false): Float32Array | null {
     const k = this.ctx.kernels;
     if (!this.input) throw new Error('Dense.backward called before forward');
-    k.gemmTN(this.nOut, this.nIn, batch, delta, this.input, this.weights.grad, false);
-    k.columnSums(delta, batch, this.nOut, this.biases.grad, 1, false);
+    k.gemmTN(this.nOut, this.nIn, batch, delta, this.input, this.weights.grad, accumulate);
+    k.columnSums(delta, batch, this.nOut, this.biases.grad, 1, accumulate);
     if (!needInputError) return null;
     k.gemm(batch, this.nIn, this.nOut, delta, this.weights.value, this.inputError, false);
     return this.inputError;

@@ -57,9 +57,10 @@ export interface Layer {
   forward(input: Float32Array, batch: number, training: boolean): Float32Array;
   /**
    * Given ∂C/∂(output), fill this layer's parameter gradients and return ∂C/∂(input), or null
-   * when `needInputError` is false (the first layer).
+   * when `needInputError` is false (the first layer). With `accumulate`, add to the parameter
+   * gradients instead of overwriting them (a later part of the same mini-batch).
    */
-  backward(outputError: Float32Array, batch: number, needInputError: boolean): Float32Array | null;
+  backward(outputError: Float32Array, batch: number, needInputError: boolean, accumulate?: boolean): Float32Array | null;
   params(): Param[];
   /** The JSON description that rebuilds this layer (weights are saved separately). */
   toSpec(): LayerSpec;

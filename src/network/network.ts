@@ -72,9 +72,10 @@ export class Network {
   /**
    * Backpropagation after `forward(x, batch, true)`, for one-hot targets `y`. Fills every
    * parameter's gradient with that of the mean cost over the batch, (1/m) Σ_x ∂C_x/∂w, with
-   * m = `meanOver` (default `batch`; a thread that computes part of a mini-batch of m passes m).
+   * m = `meanOver` (default `batch`; a part of a mini-batch of m passes m). With `accumulate` the
+   * gradients are added to what the parameters' `grad` holds (the mini-batch's earlier parts).
    */
-  backward(y: Float32Array, batch: number, meanOver = batch): void {
+  backward(y: Float32Array, batch: number, meanOver = batch, accumulate = false): void {
     const k = this.kernels;
     const n = batch * this.outputSize;
     const lastIndex = this.layers.length - 1;
@@ -91,7 +92,7 @@ export class Network {
     }
     k.scale(this.outError, 1 / meanOver, n); // mean over the mini-batch: the (1/m) Σ_x of eq. 93
     let err: Float32Array | null = this.outError;
-    for (let i = start; i >= 0 && err; i--) err = this.layers[i]!.backward(err, batch, i > 0);
+    for (let i = start; i >= 0 && err; i--) err = this.layers[i]!.backward(err, batch, i > 0, accumulate);
   }
 
 

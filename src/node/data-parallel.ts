@@ -16,7 +16,7 @@ import { referenceKernels } from '../kernels/reference.js';
 import type { Kernels } from '../kernels/kernels.js';
 import { Network } from '../network/network.js';
 import { Rng } from '../core/rng.js';
-import { serialGradient, type BatchGradient } from '../train/gradient.js';
+import { forwardBackward, serialGradient, type BatchGradient } from '../train/gradient.js';
 import { REPLICA } from './kernel-protocol.js';
 import type { ReplicaSpec } from './replica.js';
 import type { ThreadedKernels } from './threaded-kernels.js';
@@ -86,9 +86,7 @@ export function dataParallelGradient(kernels: ThreadedKernels, seed: number): (n
         const xPtr = kernels.ptr(x, count * inSize) + 4 * h * inSize;
         const yPtr = kernels.ptr(y, count * classes) + 4 * h * classes;
         const cost = channel.request(REPLICA.PART, [count - h, count, xPtr, yPtr], () => {
-          const out = net.forward(x, h, true);
-          ours = net.cost.value(out, y, h, classes);
-          if (Number.isFinite(ours)) net.backward(y, h, count);
+          ours = forwardBackward(net, x, y, h, count, classes);
         });
         const total = ours + cost;
         if (!Number.isFinite(total)) return total;

@@ -11,6 +11,7 @@ import { Rng } from '../core/rng.js';
 import { costByName } from '../costs/index.js';
 import type { Param } from '../layers/layer.js';
 import { Network } from '../network/network.js';
+import { forwardBackward } from '../train/gradient.js';
 import { wasmKernelsInArena, type WasmKernels } from '../kernels/wasm/wasm-kernels.js';
 import { CTRL, REPLICA, replicaCostView } from './kernel-protocol.js';
 
@@ -107,9 +108,6 @@ export class ReplicaHost {
     // the views change only with the batch's size (the last, shorter mini-batch of an epoch)
     if (!this.xView || this.xView.byteOffset !== xPtr || this.xView.length !== count * spec.inSize) this.xView = k.view(xPtr, count * spec.inSize);
     if (!this.yView || this.yView.byteOffset !== yPtr || this.yView.length !== count * spec.classes) this.yView = k.view(yPtr, count * spec.classes);
-    const out = net.forward(this.xView, count, true);
-    const cost = net.cost.value(out, this.yView, count, spec.classes);
-    if (Number.isFinite(cost)) net.backward(this.yView, count, total);
-    return cost;
+    return forwardBackward(net, this.xView, this.yView, count, total, spec.classes);
   }
 }
