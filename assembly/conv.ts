@@ -57,6 +57,25 @@ export function im2colRows(x: usize, xOff: i32, count: i32, c: i32, h: i32, w: i
     const row = col + ((<usize>r * <usize>cols) << 2);
     const lo = min(validLo(kx, padX, stride), ow);
     const hi = max(validHi(kx, padX, stride, w, ow), lo);
+    if (stride == 1 && lo == 0 && hi == ow) {
+      // the common case (a 'valid' convolution, or this kx inside the padding): every output row
+      // that lies in the image is one contiguous copy, the others are zeros
+      const oyLo = min(max(padY - ky, 0), oh), oyHi = max(min(h + padY - ky, oh), oyLo);
+      const rowBytes = <usize>ow << 2, inRow = <usize>w << 2;
+      for (let e = 0; e < count; e++) {
+        const dst = row + (<usize>(e * plane) << 2);
+        if (oyLo > 0) zeroFloats(dst, oyLo * ow);
+        let s = xb + (<usize>((e * c + ci) * h * w + (oyLo + ky - padY) * w + kx - padX) << 2);
+        let d = dst + <usize>oyLo * rowBytes;
+        for (let oy = oyLo; oy < oyHi; oy++) {
+          copyFloats(d, s, ow);
+          s += inRow;
+          d += rowBytes;
+        }
+        if (oyHi < oh) zeroFloats(dst + <usize>oyHi * rowBytes, (oh - oyHi) * ow);
+      }
+      continue;
+    }
     for (let e = 0; e < count; e++) {
       const src = xb + (<usize>((e * c + ci) * h * w) << 2);
       const dst = row + (<usize>(e * plane) << 2);
@@ -101,6 +120,21 @@ export function col2imChannels(col: usize, count: i32, c: i32, h: i32, w: i32, k
         const row = col + ((<usize>((ci * k + ky) * k + kx) * <usize>cols) << 2);
         const lo = validLo(kx, padX, stride), hi = validHi(kx, padX, stride, w, ow);
         if (hi <= lo) continue;
+        if (stride == 1) {
+          // the output rows whose input row lies in the image, each one contiguous run of adds
+          const oyLo = min(max(padY - ky, 0), oh), oyHi = max(min(h + padY - ky, oh), oyLo);
+          const n = hi - lo, rowBytes = <usize>ow << 2, inRow = <usize>w << 2;
+          for (let e = 0; e < count; e++) {
+            let d = db + (<usize>((e * c + ci) * hw + (oyLo + ky - padY) * w + lo + kx - padX) << 2);
+            let s = row + (<usize>(e * plane + oyLo * ow + lo) << 2);
+            for (let oy = oyLo; oy < oyHi; oy++) {
+              addInto(d, s, n);
+              d += inRow;
+              s += rowBytes;
+            }
+          }
+          continue;
+        }
         for (let e = 0; e < count; e++) {
           const dst = db + (<usize>((e * c + ci) * hw) << 2);
           const src = row + (<usize>(e * plane) << 2);
