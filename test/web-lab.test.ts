@@ -160,6 +160,7 @@ describe('the browser lab in headless Chromium', { skip: existsSync(CHROMIUM) ? 
       assert.match(lab.shown, /^test accuracy \d+\.\d\d %$/);
       assert.match(String(lab.badge), new RegExp(`kernels: ${lab.backend}`));
       assert.equal(lab.backend, 'wasm', 'auto picks the WebAssembly SIMD kernels in Chromium');
+      assert.match(String(lab.badge), /fused multiply-add/, "Chromium has relaxed SIMD: the kernels' FMA build runs");
 
       mkdirSync(join(REPO, 'docs', 'img'), { recursive: true });
       // Screenshots go to NNLAB_SCREENSHOT_DIR when set (docs/img for the README), else a temporary folder.

@@ -87,7 +87,8 @@ async function kernelsFor(name: string): Promise<{ kernels: Kernels; note: strin
   if (name === 'reference') return { kernels: referenceKernels, note: 'asked for' };
   try {
     const kernels = await createKernels(name);
-    return { kernels, note: name !== 'auto' ? 'asked for' : kernels.name === 'reference' ? 'this browser lacks WebAssembly SIMD' : 'picked by auto' };
+    const why = name !== 'auto' ? 'asked for' : kernels.name === 'reference' ? 'this browser lacks WebAssembly SIMD' : 'picked by auto';
+    return { kernels, note: kernels.fma ? `${why}; fused multiply-add` : why };
   } catch (e) {
     if (name !== 'auto') throw e;
     return { kernels: referenceKernels, note: `the WebAssembly backend failed: ${(e as Error).message}` };
