@@ -143,6 +143,15 @@ test('nnlab presets lists the presets one a line with their REFERENCE row', () =
   assert.ok(lines.some((l) => /^b6\s+B6\s/.test(l)));
 });
 
+test("train: 'auto' trains a convolutional network data-parallel at mini-batch 10 on two cores, and records the build", () => {
+  const r = nnlab('train', '--train-size', '200', '--validation-size', '100', '--epochs', '1', '--arch', 'conv 4x5x5 relu, maxpool 2, softmax 10', '--cost', 'log-likelihood', '--quiet', '--no-run-folder', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const j = lastJson(r.stdout);
+  assert.equal(j.config.batchSize, 10);
+  assert.equal(j.backend, availableParallelism() >= 2 ? 'wasm-dp' : 'wasm');
+  assert.equal(typeof j.fma, 'boolean');
+});
+
 test('train --json: the last stdout line describes the run; --save then eval --model reproduces the test accuracy', () => {
   const r = nnlab('train', ...TINY, '--json', '--save', 'tiny.nnlab', '--seed', '3');
   assert.equal(r.code, 0, r.stderr);

@@ -157,6 +157,12 @@ test("'auto' trains data-parallel from DATA_PARALLEL_MIN_BATCH examples a mini-b
   assert.equal(small.name, 'wasm-threads');
   assert.equal(large.name, 'wasm-dp');
   assert.equal(none.name, 'wasm-threads');
+  // a convolutional network: data-parallel from mini-batches of 2
+  const conv = await createNodeKernels('auto', { batchSize: 10, convolutional: true });
+  const convOne = await createNodeKernels('auto', { batchSize: 1, convolutional: true });
+  for (const k of [conv, convOne]) opened.push(k as ThreadedKernels);
+  assert.equal(conv.name, 'wasm-dp');
+  assert.equal(convOne.name, 'wasm-threads');
 });
 
 test('trainings one after another reuse the replica region; two at once on one backend are refused', async () => {

@@ -1,9 +1,9 @@
 import { NnlabError } from '../core/errors.js';
 import type { Kernels } from '../kernels/kernels.js';
-import { createNodeKernels, nodeKernelsNames } from '../node/threaded-kernels.js';
+import { createNodeKernels, nodeKernelsNames, type KernelsHint } from '../node/threaded-kernels.js';
 
-/** The kernel backend a run asks for ('auto': the fastest available in Node for mini-batches of `hint.batchSize`). */
-export async function kernelsFor(name: string, hint: { batchSize?: number } = {}): Promise<Kernels> {
+/** The kernel backend a run asks for ('auto': the fastest available in Node for the training `hint` describes). */
+export async function kernelsFor(name: string, hint: KernelsHint = {}): Promise<Kernels> {
   if (!(nodeKernelsNames as readonly string[]).includes(name)) throw new NnlabError(`unknown backend "${name}"; available: ${nodeKernelsNames.join(', ')}`);
   return createNodeKernels(name, hint);
 }

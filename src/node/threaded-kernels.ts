@@ -327,19 +327,37 @@ export const nodeKernelsNames: readonly NodeKernelsName[] = ['auto', 'reference'
  * on the AMD EPYC machine, 2026-12-04 (s per epoch, wasm-threads against wasm-dp): MLP at
  * mini-batch 100 0.34 / 0.29, CNN at 64 13.5 / 11.9 and 13.9 / 13.0 in two runs; but MLP at
  * mini-batch 10 0.34 / 0.48 (halves of 5 rows are too small to pay for the hand-over).
+ * Networks with convolutions train data-parallel from 2 examples a mini-batch: the bench of
+ * 2026-12-05 (Intel Xeon, FMA build) gave the chapter-6 CNN at mini-batch 10 9.44 s an epoch on
+ * wasm-threads and 7.85 s on wasm-dp (10.7 / 8.71 with the mul + add build).
  */
 export const DATA_PARALLEL_MIN_BATCH = 32;
+
+/** What 'auto' may know of the training it is for. */
+export interface KernelsHint {
+  /** The training's mini-batch size. */
+  batchSize?: number;
+  /** Whether the network has convolution layers. */
+  convolutional?: boolean;
+}
+
+/** Whether 'auto' trains data-parallel for a training described by `hint` (on a machine with two cores). */
+export function prefersDataParallel(hint: KernelsHint): boolean {
+  const m = hint.batchSize ?? 0;
+  return m >= DATA_PARALLEL_MIN_BATCH || (hint.convolutional === true && m >= 2);
+}
 
 /**
  * The kernel backend called `name`, in Node. 'auto' is the fastest correct choice measured on the
  * target machine (bench/results.md): 'wasm-threads' with one thread a core (at most 2) when the
  * machine has two or more and shared WebAssembly memory works ('wasm-dp' instead when `hint` says
- * the training's mini-batches have at least DATA_PARALLEL_MIN_BATCH examples), else 'wasm' when WebAssembly SIMD
+ * the training's mini-batches have at least DATA_PARALLEL_MIN_BATCH examples, or at least 2 for a
+ * network with convolutions: `prefersDataParallel`), else 'wasm' when WebAssembly SIMD
  * does, else 'reference'. On a machine that other jobs keep busy, the second thread waits for a
  * core and `--backend wasm` can be faster. A threaded backend's workers do not keep the process
  * alive; `close()` stops them.
  */
-export async function createNodeKernels(name: NodeKernelsName | string = 'auto', hint: { batchSize?: number } = {}): Promise<Kernels> {
+export async function createNodeKernels(name: NodeKernelsName | string = 'auto', hint: KernelsHint = {}): Promise<Kernels> {
   if (name !== 'reference') enableRelaxedSimd();
   switch (name) {
     case 'reference':
@@ -354,8 +372,8 @@ export async function createNodeKernels(name: NodeKernelsName | string = 'auto',
       if (!wasmSimdSupported()) return referenceKernels;
       if (availableParallelism() >= 2) {
         try {
-          // a training of large mini-batches shares each one between the threads (see DATA_PARALLEL_MIN_BATCH)
-          return await createNodeKernels((hint.batchSize ?? 0) >= DATA_PARALLEL_MIN_BATCH ? 'wasm-dp' : 'wasm-threads');
+          // a training of large mini-batches, or of a convolutional network, shares each one between the threads
+          return await createNodeKernels(prefersDataParallel(hint) ? 'wasm-dp' : 'wasm-threads');
         } catch {
           // no shared memory or workers here: one thread
         }
