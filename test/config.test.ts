@@ -96,6 +96,11 @@ test('layers may be given as the compact architecture string; a bad one names th
   assert.throws(() => resolveConfig({ network: { layers: 'dense thirty' } as never }), /network\.layers.*the number of units must be a positive integer at 'thirty'/);
 });
 
+test("preset c8-distort is the command line it was first run as (README's chapter-6 table)", () => {
+  const fromFlags = configFromFlags({ preset: 'c8', augment: 'shift:2,rotate:10,scale:0.1,elastic:34:6@0.5', epochs: 120, schedule: 'cosine', 'final-factor': 0.02 }).config;
+  assert.deepEqual(resolveConfig({ preset: 'c8-distort' }), fromFlags);
+});
+
 test('every preset resolves to a valid config, names a REFERENCE row, and is found by name', () => {
   assert.ok(PRESETS.length >= 10);
   const names = new Set<string>();
