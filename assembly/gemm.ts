@@ -243,9 +243,13 @@ export function outer(mm: i32, nn: i32, k: i32, pa: usize, ars: i32, aks: i32, p
 /**
  * A 2×4 tile of dot products over depth kc. With `skipZeros` (a constant at each call, so the
  * compiler keeps two loops), a depth step of 4 where both rows of A are zero is skipped: for an A
- * that is mostly zeros (raw pixels). Adding x·y = ±0 to a lane never changes it (the lanes start
- * at +0, and +0 + −0 = +0), so the result is bit for bit the same, except that NaN or ∞ in B is
- * not multiplied by those zeros.
+ * that is mostly zeros (raw pixels). Adding x·y = ±0 to a lane never changes its value (the lanes
+ * start at +0, and +0 + −0 = +0), so the result is the same, except that NaN or ∞ in B is not
+ * multiplied by those zeros, and, in the FMA build, the sign of a zero: a fused multiply-add
+ * whose exact result underflows to −0 leaves −0 in a lane, which a skipped +0 step keeps and an
+ * added one turns into +0. Whether steps are skipped depends on the rows a call sees (`mostlyZero`),
+ * so a product split across threads may differ from the whole in the sign of such zeros, never in
+ * a value.
  */
 // @ts-ignore: decorator
 @inline function dot2x4(kc: i32, pa: usize, lda4: usize, pb: usize, ldb4: usize, pc: usize, ldc4: usize, fromC: bool, skipZeros: bool): void {

@@ -11,6 +11,7 @@ import type { Kernels } from '../src/kernels/kernels.js';
 import { loadSplits } from '../src/node/data.js';
 import { createNodeKernels, createThreadedKernels, type ThreadedOptions } from '../src/node/threaded-kernels.js';
 import { createWasmKernels } from '../src/kernels/wasm/wasm-kernels.js';
+import { enableRelaxedSimd } from '../src/node/relaxed-simd.js';
 import { resolveConfig } from '../src/train/resolve.js';
 import { train } from '../src/train/trainer.js';
 import { gradientForBackend } from '../src/node/data-parallel.js';
@@ -28,6 +29,7 @@ interface Job {
 
 const job = JSON.parse(process.argv[2] ?? '{}') as Job;
 async function makeKernels(): Promise<Kernels> {
+  if (job.fma !== false) enableRelaxedSimd(); // Node 20: the FMA build needs relaxed SIMD switched on
   if (job.fma !== undefined && job.backend === 'wasm') return createWasmKernels({ fma: job.fma });
   if (job.fma !== undefined || job.threads) {
     if (job.backend !== 'wasm-threads' && job.backend !== 'wasm-dp') throw new Error(`train-child: fma and threads options apply to wasm, wasm-threads and wasm-dp, not ${job.backend}`);

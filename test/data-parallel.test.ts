@@ -15,7 +15,7 @@ import { Network } from '../src/network/network.js';
 import { dataParallelGradient, gradientForBackend, mainPart } from '../src/node/data-parallel.js';
 import { REPLICA } from '../src/node/kernel-protocol.js';
 import { availableParallelism } from 'node:os';
-import { createNodeKernels, createThreadedKernels, DATA_PARALLEL_MIN_BATCH, type ThreadedKernels } from '../src/node/threaded-kernels.js';
+import { createNodeKernels, createThreadedKernels, DATA_PARALLEL_MIN_BATCH, prefersDataParallel, type ThreadedKernels } from '../src/node/threaded-kernels.js';
 import { serialGradient } from '../src/train/gradient.js';
 import { resolveConfig } from '../src/train/resolve.js';
 import { train } from '../src/train/trainer.js';
@@ -163,6 +163,10 @@ test("'auto' trains data-parallel from DATA_PARALLEL_MIN_BATCH examples a mini-b
   for (const k of [conv, convOne]) opened.push(k as ThreadedKernels);
   assert.equal(conv.name, 'wasm-dp');
   assert.equal(convOne.name, 'wasm-threads');
+  // one dropout mask a mini-batch: never split (the worker's half would draw its own)
+  assert.equal(prefersDataParallel({ batchSize: 10, convolutional: true, dropoutPerBatch: true }), false);
+  assert.equal(prefersDataParallel({ batchSize: 100, dropoutPerBatch: true }), false);
+  assert.equal(prefersDataParallel({ batchSize: 100 }), true);
 });
 
 test('trainings one after another reuse the replica region; two at once on one backend are refused', async () => {

@@ -16,7 +16,7 @@ import { ReplicaHost } from './replica.js';
 
 interface Init {
   module: WebAssembly.Module;
-  /** Whether `module` is the FMA build (for the replica's `kernels.fma`). */
+  /** Whether `module`'s products are fused (the main backend's `fma`, for the replica's `kernels.fma`). */
   fma: boolean;
   memory: WebAssembly.Memory;
   /** Byte offset of the control block. */

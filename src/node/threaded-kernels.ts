@@ -339,10 +339,16 @@ export interface KernelsHint {
   batchSize?: number;
   /** Whether the network has convolution layers. */
   convolutional?: boolean;
+  /** Whether the training draws one dropout mask a mini-batch (`regularization.dropoutMask` 'batch'). */
+  dropoutPerBatch?: boolean;
 }
 
-/** Whether 'auto' trains data-parallel for a training described by `hint` (on a machine with two cores). */
+/**
+ * Whether 'auto' trains data-parallel for a training described by `hint` (on a machine with two
+ * cores). Never with one dropout mask a mini-batch: the worker's half would draw a mask of its own.
+ */
 export function prefersDataParallel(hint: KernelsHint): boolean {
+  if (hint.dropoutPerBatch === true) return false;
   const m = hint.batchSize ?? 0;
   return m >= DATA_PARALLEL_MIN_BATCH || (hint.convolutional === true && m >= 2);
 }

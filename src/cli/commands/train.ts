@@ -64,7 +64,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const inputSize = sizeOf(data.train.shape);
   if (expectedInputSize !== undefined && expectedInputSize !== inputSize)
     throw new NnlabError(`--layers: the first size is the input layer, ${expectedInputSize}, but the data has ${inputSize} inputs per example`);
-  const kernels = await kernelsFor(config.backend, { batchSize: config.batchSize, convolutional: config.network.layers.some((l) => l.type === 'conv2d') });
+  const kernels = await kernelsFor(config.backend, {
+    batchSize: config.batchSize,
+    convolutional: config.network.layers.some((l) => l.type === 'conv2d'),
+    dropoutPerBatch: config.regularization.dropoutMask === 'batch' && config.network.layers.some((l) => l.type === 'dropout'),
+  });
   const progress = progressListener(process.stderr, config.epochs, values.quiet === true);
   const folder = openRunFolder(values, values.preset as string | undefined);
   const epochData = workerAugmentation(config, data.train); // --augment: distortions made in a worker thread

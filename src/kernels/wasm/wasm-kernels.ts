@@ -62,7 +62,10 @@ export interface WasmExports {
 
 /** A wasm backend: the `Kernels` plus what a thread pool needs to share its memory. */
 export interface WasmKernels extends Kernels {
-  /** True when this is the FMA build (relaxed SIMD's fused multiply-add in the products). */
+  /**
+   * True when the products' multiply-adds are fused: the FMA build (relaxed SIMD's
+   * `f32x4.relaxed_madd`) on a processor that has FMA, checked when the backend is made.
+   */
   readonly fma: boolean;
   /** The linear memory every buffer of this backend lives in. */
   readonly memory: WebAssembly.Memory;
@@ -87,7 +90,8 @@ export interface WasmOptions {
   /**
    * The build whose matrix products use relaxed SIMD's fused multiply-add: `true` requires it
    * (throws where the engine lacks relaxed SIMD), `false` never uses it, unset (default) uses it
-   * where the engine validates it. Node 20 has relaxed SIMD only behind
+   * where the engine validates it. (On a processor without FMA that build multiplies and adds,
+   * giving the other build's numbers; `WasmKernels.fma` is then false.) Node 20 has relaxed SIMD only behind
    * `--experimental-wasm-relaxed-simd` (`nnlab/node`'s backends turn it on: `enableRelaxedSimd`).
    */
   fma?: boolean;
@@ -188,7 +192,26 @@ export async function createWasmKernels(opts: WasmOptions = {}): Promise<WasmKer
     memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
   }
   const x = instantiateKernels(module, memory);
-  return wasmKernelsOver(x, memory, module, shared, fma, shared ? 'wasm' : 'wasm-plain');
+  const k = wasmKernelsOver(x, memory, module, shared, false, shared ? 'wasm' : 'wasm-plain');
+  // relaxed_madd is one rounding only where the processor has FMA; elsewhere the engine multiplies
+  // and adds, with exactly the numbers of the other build
+  (k as { fma: boolean }).fma = fma && roundsOnce(k);
+  return k;
+}
+
+/**
+ * Whether `k`'s products round each multiply-add once: (−e)·e + e·e with e = 1 + 2⁻¹² is 2⁻²⁴
+ * when the second product is fused with the first's rounded value, 0 when it is rounded first.
+ */
+function roundsOnce(k: WasmKernels): boolean {
+  const e = 1 + 2 ** -12;
+  const a = k.alloc(2), b = k.alloc(2), c = k.alloc(1);
+  a[0] = -e;
+  a[1] = e;
+  b[0] = e;
+  b[1] = e;
+  k.gemm(1, 1, 2, a, b, c, false);
+  return c[0] !== 0;
 }
 
 function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: WebAssembly.Module, shared: boolean, fma: boolean, name: string, arena?: { start: number; end: number }): WasmKernels {
