@@ -150,6 +150,13 @@ test("train: 'auto' trains a convolutional network data-parallel at mini-batch 1
   assert.equal(j.config.batchSize, 10);
   assert.equal(j.backend, availableParallelism() >= 2 ? 'wasm-dp' : 'wasm');
   assert.equal(typeof j.fma, 'boolean');
+  assert.equal('fma' in j.config, false, 'the default config has no fma field (earlier runs\' configs still compare equal)');
+  // --no-fma: the build without fused multiply-adds, recorded in the config
+  const r2 = nnlab('train', '--train-size', '200', '--validation-size', '100', '--epochs', '1', '--layers', '784,20,10', '--quiet', '--no-run-folder', '--json', '--no-fma');
+  assert.equal(r2.code, 0, r2.stderr);
+  const j2 = lastJson(r2.stdout);
+  assert.equal(j2.fma, false);
+  assert.equal(j2.config.fma, false);
 });
 
 test('train --json: the last stdout line describes the run; --save then eval --model reproduces the test accuracy', () => {

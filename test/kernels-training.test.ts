@@ -78,3 +78,13 @@ for (const [label, config] of CASES) for (const fma of BUILDS) {
     assert.ok(ref.epochs[1]!.validationAccuracy! > 0.5, 'the synthetic task is learned (the test is not vacuous)');
   });
 }
+
+test('a config with fma false refuses kernels that fuse, and trains on the mul + add build', async (t) => {
+  const fusing = await createWasmKernels();
+  if (!fusing.fma) return t.skip('no fused multiply-add here');
+  const c = resolveConfig({ ...CASES[0]![1], fma: false }, { epochs: 1, batchSize: 7, seed: 5, monitor, data: { trainSize: 300, validationSize: 100 } });
+  await assert.rejects(() => train({ config: c, data, kernels: fusing }), /fma.*FMA build/);
+  const { result } = await train({ config: c, data, kernels: await createWasmKernels({ fma: false }) });
+  assert.equal(result.fma, false);
+  assert.equal(result.config.fma, false);
+});

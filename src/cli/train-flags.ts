@@ -42,6 +42,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'monitor', type: 'list', arg: 'LIST', help: 'per-epoch monitors: train-cost,train-accuracy,validation-cost,validation-accuracy,test-cost,test-accuracy, or all, or none' },
   { name: 'monitor-every', type: 'int', arg: 'N', help: 'evaluate the monitors every N epochs (and after the last)' },
   { name: 'seed', type: 'int', arg: 'S', help: 'random seed (same seed, same numbers)' },
+  { name: 'no-fma', type: 'boolean', help: "the wasm kernels' build without fused multiply-adds (reproduces runs made before the FMA build bit for bit)" },
   { name: 'backend', type: 'string', arg: 'NAME', help: 'kernel backend: auto (default: wasm-threads, or wasm-dp from mini-batches of 32 and for convolutional networks), reference, wasm, wasm-threads (products split across 2 threads), wasm-dp (each mini-batch split across 2 threads)' },
 ];
 
@@ -108,6 +109,7 @@ export function flagsToConfig(v: FlagValues, baseLayers: readonly LayerSpec[]): 
   if (v['learning-rate'] !== undefined) c.learningRate = v['learning-rate'] as number;
   if (v.seed !== undefined) c.seed = v.seed as number;
   if (v.backend !== undefined) c.backend = String(v.backend);
+  if (v['no-fma'] === true) c.fma = false;
 
   const opt: Record<string, unknown> = {};
   if (v.optimizer !== undefined) opt.type = pick(v.optimizer, 'optimizer', OPTIMIZERS);

@@ -114,6 +114,13 @@ export interface RunConfig {
   seed: number;
   /** Kernel backend: `auto` picks the fastest available. */
   backend: string;
+  /**
+   * `false`: the wasm backends' build without fused multiply-adds (a multiply, then an add: the
+   * numbers of runs made before the FMA build existed, bit for bit). Absent (the default): fused
+   * wherever the engine and processor allow. Present only when false, so that the configs of
+   * earlier runs still compare equal.
+   */
+  fma?: false;
 }
 
 /** A partial config, as a preset, a JSON file or flags give it; missing fields keep their defaults. */
@@ -132,6 +139,7 @@ export interface PartialRunConfig {
   monitor?: Partial<MonitorConfig>;
   seed?: number;
   backend?: string;
+  fma?: false;
 }
 
 /** The default run: what `npm start` trains. */
@@ -317,6 +325,7 @@ export function validateConfig(c: unknown, parseLayers: (s: string) => LayerSpec
     },
     seed: num(c.seed, 'seed', { int: true, min: 0 }),
     backend: typeof c.backend === 'string' ? c.backend : (() => { throw new ConfigError('backend', 'a backend name', c.backend); })(),
+    ...(c.fma === undefined || c.fma === true ? {} : c.fma === false ? { fma: false as const } : (() => { throw new ConfigError('fma', 'false (or absent)', c.fma); })()),
   };
   if ((config.earlyStopping.patience > 0 || config.schedule.type === 'plateau') && (!config.monitor.validationAccuracy || config.data.validationSize === 0))
     throw new ConfigError(

@@ -363,28 +363,29 @@ export function prefersDataParallel(hint: KernelsHint): boolean {
  * core and `--backend wasm` can be faster. A threaded backend's workers do not keep the process
  * alive; `close()` stops them.
  */
-export async function createNodeKernels(name: NodeKernelsName | string = 'auto', hint: KernelsHint = {}): Promise<Kernels> {
-  if (name !== 'reference') enableRelaxedSimd();
+export async function createNodeKernels(name: NodeKernelsName | string = 'auto', hint: KernelsHint = {}, opts: { fma?: boolean } = {}): Promise<Kernels> {
+  if (name !== 'reference' && opts.fma !== false) enableRelaxedSimd();
+  const fma = opts.fma === undefined ? {} : { fma: opts.fma };
   switch (name) {
     case 'reference':
       return referenceKernels;
     case 'wasm':
-      return createWasmKernels();
+      return createWasmKernels(fma);
     case 'wasm-threads':
-      return createThreadedKernels();
+      return createThreadedKernels(fma);
     case 'wasm-dp':
-      return createThreadedKernels({ threads: 2, name: 'wasm-dp' });
+      return createThreadedKernels({ threads: 2, name: 'wasm-dp', ...fma });
     case 'auto': {
       if (!wasmSimdSupported()) return referenceKernels;
       if (availableParallelism() >= 2) {
         try {
           // a training of large mini-batches, or of a convolutional network, shares each one between the threads
-          return await createNodeKernels(prefersDataParallel(hint) ? 'wasm-dp' : 'wasm-threads');
+          return await createNodeKernels(prefersDataParallel(hint) ? 'wasm-dp' : 'wasm-threads', {}, opts);
         } catch {
           // no shared memory or workers here: one thread
         }
       }
-      return createWasmKernels();
+      return createWasmKernels(fma);
     }
     default:
       throw new Error(`unknown backend "${name}"; available: ${nodeKernelsNames.join(', ')}`);

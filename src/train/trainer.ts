@@ -125,6 +125,8 @@ export function buildNetwork(config: RunConfig, inputShape: readonly number[], c
  */
 export async function train(opts: TrainOptions): Promise<{ network: Network; result: RunResult }> {
   const { config, data, kernels } = opts;
+  if (config.fma === false && kernels.fma === true)
+    throw new ConfigError('fma', `kernels without fused multiply-adds (e.g. createWasmKernels({ fma: false })) for a config with fma false`, `the ${kernels.name} backend's FMA build`);
   const L = opts.listener ?? {};
   const rng = new Rng(config.seed);
   const initRng = rng.fork();

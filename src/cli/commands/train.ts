@@ -68,7 +68,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     batchSize: config.batchSize,
     convolutional: config.network.layers.some((l) => l.type === 'conv2d'),
     dropoutPerBatch: config.regularization.dropoutMask === 'batch' && config.network.layers.some((l) => l.type === 'dropout'),
-  });
+  }, config.fma === false ? { fma: false } : {});
   const progress = progressListener(process.stderr, config.epochs, values.quiet === true);
   const folder = openRunFolder(values, values.preset as string | undefined);
   const epochData = workerAugmentation(config, data.train); // --augment: distortions made in a worker thread
