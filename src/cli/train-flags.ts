@@ -42,7 +42,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'monitor', type: 'list', arg: 'LIST', help: 'per-epoch monitors: train-cost,train-accuracy,validation-cost,validation-accuracy,test-cost,test-accuracy, or all, or none' },
   { name: 'monitor-every', type: 'int', arg: 'N', help: 'evaluate the monitors every N epochs (and after the last)' },
   { name: 'seed', type: 'int', arg: 'S', help: 'random seed (same seed, same numbers)' },
-  { name: 'no-fma', type: 'boolean', help: "the wasm kernels' build without fused multiply-adds (reproduces runs made before the FMA build bit for bit)" },
+  { name: 'no-fma', type: 'boolean', help: "the wasm kernels' build without fused multiply-adds (the numbers of runs made before the FMA build, on the same backend)" },
   { name: 'backend', type: 'string', arg: 'NAME', help: 'kernel backend: auto (default: wasm-threads, or wasm-dp from mini-batches of 32 and for convolutional networks), reference, wasm, wasm-threads (products split across 2 threads), wasm-dp (each mini-batch split across 2 threads)' },
 ];
 
