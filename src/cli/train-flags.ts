@@ -38,6 +38,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'plateau-factor', type: 'number', arg: 'F', help: 'plateau schedule factor (default 0.5)' },
   { name: 'final-factor', type: 'number', arg: 'F', help: 'cosine schedule: the last epochs\' η as a fraction of η (default 0)' },
   { name: 'min-factor', type: 'number', arg: 'K', help: 'plateau schedule: stop when η reaches η₀/K (default 128)' },
+  { name: 'average-from', type: 'int', arg: 'N', help: 'weight averaging (SWA): from epoch N on, evaluate, keep and save the mean of the weights at the end of each epoch since N (0: off)' },
   { name: 'early-stopping', type: 'int', arg: 'N', help: 'stop after N epochs without better validation accuracy, keeping the best weights (0: off)' },
   { name: 'monitor', type: 'list', arg: 'LIST', help: 'per-epoch monitors: train-cost,train-accuracy,validation-cost,validation-accuracy,test-cost,test-accuracy, or all, or none' },
   { name: 'monitor-every', type: 'int', arg: 'N', help: 'evaluate the monitors every N epochs (and after the last)' },
@@ -138,6 +139,7 @@ export function flagsToConfig(v: FlagValues, baseLayers: readonly LayerSpec[]): 
     throw new UsageError('schedule options need --schedule step or --schedule plateau');
 
   if (v['early-stopping'] !== undefined) c.earlyStopping = { patience: v['early-stopping'] as number };
+  if (v['average-from'] !== undefined) c.averageFrom = v['average-from'] as number;
   if (v.monitor !== undefined) {
     const list = v.monitor as string[];
     const all = list.includes('all');

@@ -121,6 +121,14 @@ export interface RunConfig {
    * earlier runs still compare equal.
    */
   fma?: false;
+  /**
+   * Weight averaging (SWA, Izmailov et al. 2018, "Averaging Weights Leads to Wider Optima and
+   * Better Generalization"): from the end of this epoch (1-based) on, the weights that are
+   * evaluated, kept and saved are the mean of the weights at the end of every epoch since then,
+   * while training goes on from the current weights. Absent or 0: off (present only when on, so
+   * that earlier runs' configs still compare equal).
+   */
+  averageFrom?: number;
 }
 
 /** A partial config, as a preset, a JSON file or flags give it; missing fields keep their defaults. */
@@ -140,6 +148,7 @@ export interface PartialRunConfig {
   seed?: number;
   backend?: string;
   fma?: false;
+  averageFrom?: number;
 }
 
 /** The default run: what `npm start` trains. */
@@ -326,6 +335,7 @@ export function validateConfig(c: unknown, parseLayers: (s: string) => LayerSpec
     seed: num(c.seed, 'seed', { int: true, min: 0 }),
     backend: typeof c.backend === 'string' ? c.backend : (() => { throw new ConfigError('backend', 'a backend name', c.backend); })(),
     ...(c.fma === undefined || c.fma === true ? {} : c.fma === false ? { fma: false as const } : (() => { throw new ConfigError('fma', 'false (or absent)', c.fma); })()),
+    ...(c.averageFrom === undefined || c.averageFrom === 0 ? {} : { averageFrom: num(c.averageFrom, 'averageFrom', { int: true, min: 1 }) }),
   };
   if ((config.earlyStopping.patience > 0 || config.schedule.type === 'plateau') && (!config.monitor.validationAccuracy || config.data.validationSize === 0))
     throw new ConfigError(
@@ -333,7 +343,7 @@ export function validateConfig(c: unknown, parseLayers: (s: string) => LayerSpec
       'validation accuracy to be monitored (monitor.validationAccuracy true and data.validationSize > 0) for a rule that watches it',
       config.earlyStopping.patience > 0 ? config.earlyStopping.patience : 'plateau',
     );
-  const known = new Set(Object.keys(config));
+  const known = new Set([...Object.keys(config), 'fma', 'averageFrom']); // the last two are present only when set
   for (const k of Object.keys(c)) if (!known.has(k)) throw new ConfigError(k, `a known field (${[...known].join(', ')})`, c[k]);
   return config;
 }

@@ -28,6 +28,8 @@ export interface EpochRecord {
   validationAccuracy: number | null;
   testCost: number | null;
   testAccuracy: number | null;
+  /** With weight averaging (`config.averageFrom`): how many epochs' weights the evaluated mean holds (absent before averaging starts). */
+  averaged?: number;
 }
 
 export interface RunResult {
@@ -161,12 +163,23 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
   let bestEpoch: number | null = null;
   let stopReason: string | null = null;
   let diverged: string | null = null;
+  // Weight averaging: the running mean of the end-of-epoch weights from epoch `averageFrom` on,
+  // and a place for the weights training goes on from while the mean is in the network.
+  const averageFrom = config.averageFrom ?? 0;
+  const mean = averageFrom > 0 ? params.map((p) => kernels.alloc(p.size)) : null;
+  const trained = averageFrom > 0 ? params.map((p) => new Float32Array(p.size)) : null;
+  let averaged = 0;
+  let meanIn = false; // the network holds the mean, `trained` the weights to train on
   const t0 = performance.now();
   L.onStart?.({ config, batchesPerEpoch: batches, parameters: net.parameterCount(), trainCount: n });
 
   try {
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
       const eta = schedule.rate();
+      if (meanIn) {
+        restore(params, trained!);
+        meanIn = false;
+      }
       const lastGood = snapshot(params);
       const te = performance.now();
       shuffleRng.shuffle(order);
@@ -198,6 +211,20 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
       }
       if (diverged) break;
       const seconds = (performance.now() - te) / 1000;
+      if (mean && epoch >= averageFrom) {
+        // SWA: w̄ ← w̄ + (w − w̄)/k over the k end-of-epoch weights so far; the mean is what is evaluated and kept
+        averaged++;
+        params.forEach((p, i) => {
+          if (averaged === 1) mean[i]!.set(p.value.subarray(0, p.size));
+          else {
+            kernels.scale(mean[i]!, (averaged - 1) / averaged, p.size);
+            kernels.axpy(1 / averaged, p.value, mean[i]!, p.size);
+          }
+          trained![i]!.set(p.value.subarray(0, p.size));
+          p.value.set(mean[i]!.subarray(0, p.size));
+        });
+        meanIn = true;
+      }
 
       const due = epoch % config.monitor.interval === 0 || epoch === config.epochs;
       const mon = due ? config.monitor : { trainCost: false, trainAccuracy: false, validationCost: false, validationAccuracy: false, testCost: false, testAccuracy: false };
@@ -215,6 +242,7 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
         validationAccuracy: va && mon.validationAccuracy ? va.accuracy : null,
         testCost: ts && mon.testCost ? ts.cost + pen : null,
         testAccuracy: ts && mon.testAccuracy ? ts.accuracy : null,
+        ...(meanIn ? { averaged } : {}),
       };
       epochs.push(rec);
       let improved = false;

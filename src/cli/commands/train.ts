@@ -40,7 +40,10 @@ export function summarize(r: RunResult, presetName?: string): string {
     `epochs     ${r.epochs.length} in ${r.seconds.toFixed(1)} s on the ${r.backend} backend${r.fma ? ' (fused multiply-add)' : ''}${r.stopReason ? ` (${r.stopReason})` : ''}`,
   ];
   if (r.bestEpoch !== null) lines.push(`best validation accuracy ${pct(r.bestValidationAccuracy)} at epoch ${r.bestEpoch}`);
-  lines.push(`test accuracy ${pct(r.testAccuracy)}${r.bestEpoch !== null ? ` (weights of epoch ${r.bestEpoch}); last epoch ${pct(r.finalTestAccuracy)}` : ''}, test cost ${r.testCost.toFixed(4)}`);
+  const from = r.config.averageFrom;
+  // with weight averaging an epoch's weights are the mean of the end-of-epoch weights from `from` on
+  const weightsOf = (e: number) => (from !== undefined && e >= from ? `the mean of the weights of epochs ${from}–${e}` : `weights of epoch ${e}`);
+  lines.push(`test accuracy ${pct(r.testAccuracy)}${r.bestEpoch !== null ? ` (${weightsOf(r.bestEpoch)}); last epoch ${pct(r.finalTestAccuracy)}` : ''}, test cost ${r.testCost.toFixed(4)}`);
   if (presetName) {
     const p = findPreset(presetName);
     if (p) lines.push(`book (${p.row}): ${pct(p.book)} ${p.metric}; nnlab: ${pct(bookScore(p.metric, r))}`);
