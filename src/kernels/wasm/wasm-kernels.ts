@@ -91,8 +91,9 @@ export interface WasmOptions {
    * The build whose matrix products use relaxed SIMD's fused multiply-add: `true` requires it
    * (throws where the engine lacks relaxed SIMD), `false` never uses it, unset (default) uses it
    * where the engine validates it. (On a processor without FMA that build multiplies and adds,
-   * giving the other build's numbers; `WasmKernels.fma` is then false.) Node 20 has relaxed SIMD only behind
-   * `--experimental-wasm-relaxed-simd` (`nnlab/node`'s backends turn it on: `enableRelaxedSimd`).
+   * giving the other build's numbers; `WasmKernels.fma` is then false.) Node 20 has relaxed SIMD
+   * only behind `--experimental-wasm-relaxed-simd` (`nnlab/node`'s backends turn it on:
+   * `enableRelaxedSimd`).
    */
   fma?: boolean;
 }
@@ -149,7 +150,6 @@ export function wasmSharedMemorySupported(): boolean {
     return false;
   }
 }
-
 
 /** Instantiate the kernels module over `memory` (used by workers, over the main thread's memory). */
 export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): WasmExports {
