@@ -99,6 +99,61 @@ export function im2colRows(x: usize, xOff: i32, count: i32, c: i32, h: i32, w: i
   }
 }
 
+/**
+ * im2col transposed: one patch a row, rows[(e·oh·ow + oy·ow + ox)·c·k·k + (ci·k + ky)·k + kx] =
+ * x[e, ci, oy·stride + ky − padY, ox·stride + kx − padX] (0 outside the image).
+ */
+export function im2row(x: usize, xOff: i32, count: i32, c: i32, h: i32, w: i32, k: i32, stride: i32, padY: i32, padX: i32, oh: i32, ow: i32, rows: usize): void {
+  const xb = x + (<usize>xOff << 2);
+  const hw = h * w, patch = c * k * k, plane = oh * ow;
+  const rowBytes = <usize>patch << 2, step = <usize>stride << 2;
+  // the outputs ox in [lo, hi) whose window lies inside the row: x0 = ox·stride − padX >= 0 and x0 + k <= w
+  const lo = min(validLo(0, padX, stride), ow), hi = max(validHi(k - 1, padX, stride, w, ow), lo);
+  for (let e = 0; e < count; e++)
+    for (let ci = 0; ci < c; ci++) {
+      const src = xb + (<usize>((e * c + ci) * hw) << 2);
+      for (let ky = 0; ky < k; ky++) {
+        const at = (ci * k + ky) * k; // the run's first column in a row
+        for (let oy = 0; oy < oh; oy++) {
+          const iy = oy * stride + ky - padY;
+          let d = rows + ((<usize>(e * plane + oy * ow) * <usize>patch + <usize>at) << 2);
+          if (iy < 0 || iy >= h) {
+            for (let ox = 0; ox < ow; ox++) { zeroFloats(d, k); d += rowBytes; }
+            continue;
+          }
+          const s = src + (<usize>(iy * w) << 2);
+          for (let ox = 0; ox < lo; ox++) { im2rowRun(d, s, ox * stride - padX, k, w); d += rowBytes; }
+          // whole runs: straight-line copies for the usual kernel sizes (per-run overhead dominates)
+          let r = s + (<usize>(lo * stride - padX) << 2);
+          if (k == 5) {
+            for (let ox = lo; ox < hi; ox++) {
+              v128.store(d, v128.load(r));
+              store<f32>(d, load<f32>(r, 16), 16);
+              d += rowBytes; r += step;
+            }
+          } else if (k == 3) {
+            for (let ox = lo; ox < hi; ox++) {
+              store<u64>(d, load<u64>(r));
+              store<f32>(d, load<f32>(r, 8), 8);
+              d += rowBytes; r += step;
+            }
+          } else {
+            for (let ox = lo; ox < hi; ox++) { copyFloats(d, r, k); d += rowBytes; r += step; }
+          }
+          for (let ox = hi; ox < ow; ox++) { im2rowRun(d, s, ox * stride - padX, k, w); d += rowBytes; }
+        }
+      }
+    }
+}
+
+/** One run of im2row that reaches past the row's edge: dst[kx] = row[x0 + kx], 0 outside [0, w). */
+function im2rowRun(d: usize, s: usize, x0: i32, k: i32, w: i32): void {
+  for (let kx = 0; kx < k; kx++) {
+    const ix = x0 + kx;
+    store<f32>(d + (<usize>kx << 2), ix >= 0 && ix < w ? load<f32>(s + (<usize>ix << 2)) : 0);
+  }
+}
+
 export function col2im(col: usize, count: i32, c: i32, h: i32, w: i32, k: i32, stride: i32, padY: i32, padX: i32, oh: i32, ow: i32, dx: usize, dxOff: i32): void {
   col2imChannels(col, count, c, h, w, k, stride, padY, padX, oh, ow, dx, dxOff, 0, c);
 }

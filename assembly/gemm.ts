@@ -25,26 +25,12 @@
 // rounding instead of two, and half the arithmetic instructions. Scalar remainders use the same
 // vector operation on one lane, so an element's value never depends on the tile it falls in.
 
+import { madd, madd1 } from './vmath';
+
 // @ts-ignore: decorator
 @inline const KC: i32 = 256;
 // @ts-ignore: decorator
 @inline const KC_DOT: i32 = 256;
-
-/** c + a·b lane-wise: fused (one rounding) in the FMA build, a multiply then an add otherwise. */
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  // @ts-ignore: FMA is a compile-time constant given by `asc --use FMA=0|1`
-  if (FMA) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(c, f32x4.mul(a, b));
-}
-
-/** c + a·b for one float, by the same lane operation as `madd`. */
-// @ts-ignore: decorator
-@inline function madd1(a: f32, b: f32, c: f32): f32 {
-  // @ts-ignore: compile-time constant
-  if (!FMA) return c + a * b;
-  return f32x4.extract_lane(madd(f32x4.splat(a), f32x4.splat(b), f32x4.splat(c)), 0);
-}
 
 /** Sum of the four lanes in a fixed order: (v0 + v2) + (v1 + v3). */
 // @ts-ignore: decorator

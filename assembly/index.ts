@@ -10,9 +10,11 @@ export {
 } from './elementwise';
 
 export {
-  im2col, im2colRows, col2im, col2imChannels, channelsToBatch, batchToChannels, addChannelBias, channelSums,
+  im2col, im2colRows, im2row, col2im, col2imChannels, channelsToBatch, batchToChannels, addChannelBias, channelSums,
   maxpoolForward, maxpoolBackward, avgpoolForward, avgpoolBackward,
 } from './conv';
+
+export { gemmSparseA } from './sparse';
 
 /** First free byte of linear memory: allocations start here. */
 export function heapBase(): usize {

@@ -1,4 +1,20 @@
-// Vector math helpers: e^x on four lanes.
+// Vector math helpers: the multiply-add of the products, e^x on four lanes.
+
+/** c + a·b lane-wise: fused (one rounding) in the FMA build, a multiply then an add otherwise. */
+// @ts-ignore: decorator
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  // @ts-ignore: FMA is a compile-time constant given by `asc --use FMA=0|1`
+  if (FMA) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/** c + a·b for one float, by the same lane operation as `madd`. */
+// @ts-ignore: decorator
+@inline export function madd1(a: f32, b: f32, c: f32): f32 {
+  // @ts-ignore: compile-time constant
+  if (!FMA) return c + a * b;
+  return f32x4.extract_lane(madd(f32x4.splat(a), f32x4.splat(b), f32x4.splat(c)), 0);
+}
 
 // @ts-ignore: decorator
 @inline const EXP_HI: f32 = 88.3762626647949; // largest x with e^x finite in float32 (n = 127)

@@ -3,13 +3,14 @@ import { test } from 'node:test';
 import type { PaddingName } from '../src/core/config.js';
 import { Rng } from '../src/core/rng.js';
 import { referenceKernels } from '../src/kernels/reference.js';
-import { Conv2d, convOutputSize } from '../src/layers/conv2d.js';
+import { createWasmKernels } from '../src/kernels/index.js';
+import { Conv2d, ROW_PATCH_MIN, convOutputSize } from '../src/layers/conv2d.js';
 import type { LayerContext } from '../src/layers/layer.js';
 
 const k = referenceKernels;
 
-function ctx(seed = 1): LayerContext {
-  return { kernels: k, rng: new Rng(seed), init: 'default', index: 0 };
+function ctx(seed = 1, kernels = k): LayerContext {
+  return { kernels, rng: new Rng(seed), init: 'default', index: 0 };
 }
 
 function randomArray(n: number, rng: Rng, scale = 1): Float32Array {
@@ -187,4 +188,36 @@ test('conv2d parameters: weights [filters, c, k, k] decayed with one unit per fi
   for (const v of w!.value) s += v * v;
   const sd = Math.sqrt(s / w!.size);
   assert.ok(Math.abs(sd - 1 / Math.sqrt(75)) < 0.03, `weight sd ${sd}`);
+});
+
+test('conv2d by rows (patch >= ROW_PATCH_MIN): the wasm backend\'s sparse backward equals the reference, for a max-pooling δ (3/4 zeros) and a dense one', async () => {
+  const wasm = await createWasmKernels();
+  const cs: Case = { c: 20, h: 12, w: 12, filters: 8, kernel: 5, stride: 1, padding: 'valid' };
+  assert.ok(cs.c * cs.kernel * cs.kernel >= ROW_PATCH_MIN);
+  const batch = 3;
+  const rng = new Rng(9);
+  const x = randomArray(batch * cs.c * cs.h * cs.w, rng);
+  const layers = [k, wasm].map((kernels) => {
+    const layer = new Conv2d([cs.c, cs.h, cs.w], cs.filters, cs.kernel, cs.stride, cs.padding, ctx(4, kernels));
+    layer.setCapacity(batch);
+    return layer;
+  });
+  const outN = batch * cs.filters * 8 * 8;
+  const pooled = new Float32Array(outN); // one nonzero in each 2×2 window of each 8×8 plane
+  for (let pl = 0; pl < batch * cs.filters; pl++)
+    for (let wy = 0; wy < 4; wy++) for (let wx = 0; wx < 4; wx++) pooled[pl * 64 + (2 * wy + rng.int(2)) * 8 + 2 * wx + rng.int(2)] = rng.normal();
+  for (const [what, delta] of [['max-pooling δ', pooled], ['dense δ', randomArray(outN, rng)]] as const) {
+    const got = layers.map((layer) => {
+      const xs = layer === layers[0] ? x : wasm.alloc(x.length);
+      if (layer !== layers[0]) xs.set(x);
+      const out = Float32Array.from(layer.forward(xs, batch).subarray(0, outN));
+      const d = layer === layers[0] ? delta : wasm.alloc(outN);
+      if (layer !== layers[0]) d.set(delta);
+      const dx = Float32Array.from(layer.backward(d, batch, true)!.subarray(0, x.length));
+      return { out, dx, dW: Float32Array.from(layer.weights.grad), db: Float32Array.from(layer.biases.grad) };
+    });
+    const [ref, fast] = got as [(typeof got)[0], (typeof got)[0]];
+    for (const key of ['out', 'dx', 'dW', 'db'] as const)
+      for (let i = 0; i < ref[key].length; i++) close(fast[key][i]!, ref[key][i]!, 1e-5, `${what}: ${key}[${i}]`);
+  }
 });

@@ -38,6 +38,7 @@ const CASES: [string, PartialRunConfig][] = [
   ['MLP relu/tanh + softmax, Adam, L1', { network: { layers: parseArchitecture('dense 33 relu, dense 7 tanh, softmax 4'), init: 'he' }, cost: 'log-likelihood', learningRate: 0.01, optimizer: { type: 'adam' }, regularization: { l1: 0.1 } }],
   ['small CNN, momentum', { network: { layers: parseArchitecture('conv 5x3x3 relu, maxpool 2, dense 9 relu, softmax 4') }, cost: 'log-likelihood', learningRate: 0.05, optimizer: { type: 'momentum' } }],
   ['two conv layers (col2im over several channels), nesterov', { network: { layers: parseArchitecture('conv 4x3x3 relu, maxpool 2, conv 6x2x2 relu, dense 9 relu, softmax 4') }, cost: 'log-likelihood', learningRate: 0.05, optimizer: { type: 'nesterov' } }],
+  ['a conv layer unfolded by rows (patch 4·3·3 = 36: sparse backward products after max-pooling), SGD', { network: { layers: parseArchitecture('conv 4x3x3 relu, maxpool 2, conv 8x3x3 relu same, maxpool 2, dense 9 relu, softmax 4') }, cost: 'log-likelihood', learningRate: 0.05 }],
 ];
 
 async function run(config: PartialRunConfig, kernels: Kernels) {

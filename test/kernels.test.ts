@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { after, describe, test } from 'node:test';
 import { Rng } from '../src/core/rng.js';
-import type { Kernels } from '../src/kernels/kernels.js';
+import { sparseWorkSize, type Kernels } from '../src/kernels/kernels.js';
 import { referenceKernels as R } from '../src/kernels/reference.js';
 import { createKernels, createWasmKernels, referenceKernels, wasmFmaSupported } from '../src/kernels/index.js';
 import { createNodeKernels, createThreadedKernels, type ThreadedKernels } from '../src/node/threaded-kernels.js';
@@ -285,6 +285,75 @@ for (const be of BACKENDS) {
               K.col2im(put(K, cv), count, c, h, w, k, stride, pad, pad, oh, ow, dx, xOff);
               close(dx, wantDx, wantDx.length, `col2im ${count}x${c}x${h}x${w} k${k} s${stride} p${pad}`, 1e-5, 1e-6);
             }
+    });
+
+    test('im2row equals the reference and is im2col transposed, for kernels 1-7, strides 1-2, paddings 0-2', () => {
+      for (const [count, c, h, w] of [[1, 1, 5, 5], [2, 3, 7, 6], [3, 2, 12, 12], [1, 1, 28, 28]] as const)
+        for (const k of [1, 2, 3, 4, 5, 7])
+          for (const stride of [1, 2])
+            for (const pad of [0, 1, 2]) {
+              if (k > h + 2 * pad || k > w + 2 * pad) continue;
+              const oh = Math.floor((h + 2 * pad - k) / stride) + 1, ow = Math.floor((w + 2 * pad - k) / stride) + 1;
+              const xOff = 3;
+              const x = rand(xOff + count * c * h * w);
+              const patch = c * k * k, positions = count * oh * ow;
+              const want = new Float32Array(patch * positions);
+              R.im2row(x, xOff, count, c, h, w, k, stride, pad, pad, oh, ow, want);
+              const cols = new Float32Array(patch * positions);
+              R.im2col(x, xOff, count, c, h, w, k, stride, pad, pad, oh, ow, cols);
+              for (let r = 0; r < patch; r++)
+                for (let p = 0; p < positions; p++)
+                  if (want[p * patch + r] !== cols[r * positions + p]) assert.fail(`reference im2row is not im2col transposed at row ${p}, column ${r}`);
+              const rows = take(K, patch * positions + 1);
+              rows.fill(7);
+              K.im2row(put(K, x), xOff, count, c, h, w, k, stride, pad, pad, oh, ow, rows);
+              close(rows, want, patch * positions, `im2row ${count}x${c}x${h}x${w} k${k} s${stride} p${pad}`, 0, 0);
+              assert.equal(rows[patch * positions], 7, 'im2row wrote past its rows');
+            }
+    });
+
+    test('gemmSparseA equals the reference and the dense product: A or Aᵀ, C or Cᵀ, densities 0-100 %, −0, accumulate', () => {
+      const shapes: [number, number, number][] = [[1, 1, 1], [3, 7, 5], [4, 33, 9], [5, 129, 7], [9, 3, 129], [40, 500, 130], [130, 37, 40], [7, 25, 300], [3, 5, 0]];
+      for (const [m, n, k] of shapes)
+        for (const zeros of [1, 0.9, 0.75, 0.3, 0])
+          for (const transposedA of [false, true])
+            for (const cT of [false, true])
+              for (const acc of [false, true]) {
+                // A [m×k] with that share of zeros (some of them −0), stored as is or transposed
+                const a = rand(m * k).map((v) => (rng.uniform() < zeros ? (v < 0 ? -0 : 0) : v));
+                const stored = transposedA ? new Float32Array(m * k) : a;
+                if (transposedA) for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) stored[p * m + i] = a[i * k + p]!;
+                const [ars, aks] = transposedA ? [1, m] : [k, 1];
+                const b = rand(k * n), c0 = rand(m * n);
+                const want = c0.slice();
+                R.gemmSparseA(m, n, k, stored, ars, aks, b, want, cT, acc, new Float32Array(0));
+                // the reference is the dense product
+                const dense = new Float32Array(m * n);
+                R.gemm(m, n, k, a, b, dense, false);
+                for (let i = 0; i < m; i++)
+                  for (let j = 0; j < n; j++) {
+                    const at = cT ? j * m + i : i * n + j;
+                    const d = acc ? c0[at]! + dense[i * n + j]! : dense[i * n + j]!;
+                    if (!(Math.abs(want[at]! - d) <= 2e-6 * (k + 1) + 1e-5 * Math.abs(d))) assert.fail(`reference gemmSparseA ${m}x${n}x${k} is ${want[at]} at (${i}, ${j}), the dense product ${d}`);
+                  }
+                const C = put(K, c0, 5);
+                C[m * n] = 12345;
+                K.gemmSparseA(m, n, k, put(K, stored), ars, aks, put(K, b), C, cT, acc, take(K, sparseWorkSize(m, k)));
+                const what = `gemmSparseA ${m}x${n}x${k} zeros ${zeros} A${transposedA ? 'ᵀ' : ''} C${cT ? 'ᵀ' : ''} accumulate=${acc}`;
+                close(C, want, m * n, what, 1e-5, 2e-6 * (k + 1));
+                assert.equal(C[m * n], 12345, `${what} wrote past C`);
+              }
+    });
+
+    test('gemmSparseA skips the zeros of a sparse A: a NaN in B met only by zeros does not reach C', () => {
+      const m = 6, n = 9, k = 40;
+      const a = new Float32Array(m * k);
+      for (let i = 0; i < m; i++) a[i * k + 2 * i + 1] = 1 + i; // one nonzero a row, never at p = 0
+      const b = rand(k * n);
+      b[3] = NaN; // row p = 0 of B
+      const C = take(K, m * n);
+      K.gemmSparseA(m, n, k, put(K, a), k, 1, put(K, b), C, false, false, take(K, sparseWorkSize(m, k)));
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) assert.equal(C[i * n + j], Math.fround((1 + i) * b[(2 * i + 1) * n + j]!), `C(${i}, ${j})`);
     });
 
     test('channel layouts, per-channel bias and sums', () => {

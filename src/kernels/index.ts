@@ -2,7 +2,7 @@ import type { Kernels } from './kernels.js';
 import { referenceKernels } from './reference.js';
 import { createWasmKernels, wasmSimdSupported } from './wasm/wasm-kernels.js';
 
-export type { Kernels } from './kernels.js';
+export { sparseWorkSize, type Kernels } from './kernels.js';
 export { referenceKernels } from './reference.js';
 export { createWasmKernels, wasmSimdSupported, wasmSharedMemorySupported, wasmFmaSupported, type WasmKernels, type WasmOptions } from './wasm/wasm-kernels.js';
 

@@ -28,6 +28,17 @@ export interface Kernels {
   /** C[m×n] = Aᵀ · B[k×n], A stored [k×m]   (C += ... when `accumulate`). */
   gemmTN(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, accumulate: boolean): void;
 
+  /**
+   * C (+)= A · B[k×n] for an A [m×k] that is mostly zeros, with A(i, p) = a[i·ars + p·aks] (so A
+   * may be a stored matrix, ars = k and aks = 1, or the transpose of one, ars = 1 and aks = m).
+   * Only nonzero A(i, p) are multiplied: C(i, j) = Σ_{p : A(i, p) ≠ 0} A(i, p) · B[p, j], the same
+   * values as a dense product except that a skipped zero does not carry NaN or ∞ from B. C is
+   * stored [m×n], or with `cTransposed` [n×m] (C(i, j) at c[j·m + i]). `work` is scratch of at
+   * least `sparseWorkSize(m, k)` floats from `alloc`. Used where max-pooling leaves 3 of 4 entries
+   * of an error zero (a convolution's backward pass).
+   */
+  gemmSparseA(m: number, n: number, k: number, a: Float32Array, ars: number, aks: number, b: Float32Array, c: Float32Array, cTransposed: boolean, accumulate: boolean, work: Float32Array): void;
+
   // ---- rows and columns --------------------------------------------------------------------
   /** x[r, j] += bias[j] for every row r < rows. */
   addRowVector(x: Float32Array, bias: Float32Array, rows: number, cols: number): void;
@@ -43,6 +54,12 @@ export interface Kernels {
    * whatever lies past the image's edge (so `same` padding may be asymmetric).
    */
   im2col(x: Float32Array, xOff: number, count: number, c: number, h: number, w: number, k: number, stride: number, padY: number, padX: number, oh: number, ow: number, col: Float32Array): void;
+  /**
+   * `im2col` transposed (im2row): one patch a row, rows[(e·oh·ow + oy·ow + ox)·c·k·k + (ci·k + ky)·k + kx]
+   * = x[e, ci, oy·stride + ky − padY, ox·stride + kx − padX] (0 outside the image), a
+   * [count·oh·ow × c·k·k] matrix.
+   */
+  im2row(x: Float32Array, xOff: number, count: number, c: number, h: number, w: number, k: number, stride: number, padY: number, padX: number, oh: number, ow: number, rows: Float32Array): void;
   /**
    * The adjoint of `im2col` (col2im): dx[e, ci, y, x] = Σ of every col entry `im2col` read from that
    * pixel. Overwrites the `count` examples of dx starting at float offset `dxOff` (pixels no patch
@@ -131,4 +148,9 @@ export interface Kernels {
    * r < count, i < size (`src` is any Uint8Array: it need not come from `alloc`).
    */
   gatherBytes(src: Uint8Array, rows: ArrayLike<number>, from: number, count: number, size: number, scale: number, dst: Float32Array): void;
+}
+
+/** Floats of scratch `gemmSparseA` needs for an m×k left operand: each row's nonzero entries (index and value), counts, cursors, a 4×32 tile. */
+export function sparseWorkSize(m: number, k: number): number {
+  return 2 * m * k + 2 * m + 128;
 }

@@ -65,6 +65,18 @@ export const referenceKernels: Kernels = {
     }
   },
 
+  gemmSparseA(m, n, k, a, ars, aks, b, c, cTransposed, accumulate) {
+    const at = (i: number, j: number) => (cTransposed ? j * m + i : i * n + j);
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) {
+          const aip = a[i * ars + p * aks]!;
+          if (aip !== 0) s = Math.fround(s + aip * b[p * n + j]!);
+        }
+        c[at(i, j)] = accumulate ? c[at(i, j)]! + s : s;
+      }
+  },
   im2col(x, xOff, count, c, h, w, k, stride, padY, padX, oh, ow, col) {
     const plane = oh * ow;
     const cols = count * plane;
@@ -92,6 +104,22 @@ export const referenceKernels: Kernels = {
         }
   },
 
+  im2row(x, xOff, count, c, h, w, k, stride, padY, padX, oh, ow, rows) {
+    let d = 0;
+    for (let e = 0; e < count; e++)
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++)
+          for (let ci = 0; ci < c; ci++) {
+            const src = xOff + (e * c + ci) * h * w;
+            for (let ky = 0; ky < k; ky++) {
+              const iy = oy * stride + ky - padY;
+              for (let kx = 0; kx < k; kx++) {
+                const ix = ox * stride + kx - padX;
+                rows[d++] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[src + iy * w + ix]! : 0;
+              }
+            }
+          }
+  },
   col2im(col, count, c, h, w, k, stride, padY, padX, oh, ow, dx, dxOff) {
     const plane = oh * ow;
     const cols = count * plane;

@@ -1,4 +1,4 @@
-import type { Kernels } from '../kernels.js';
+import { sparseWorkSize, type Kernels } from '../kernels.js';
 import { wasmPlainBase64, wasmPlainFmaBase64, wasmSharedBase64, wasmSharedFmaBase64, wasmSharedMaxPages } from './binary.generated.js';
 
 /**
@@ -20,11 +20,13 @@ export interface WasmExports {
   gemm(m: number, n: number, k: number, a: number, b: number, c: number, acc: boolean, i0: number, i1: number, j0: number, j1: number): void;
   gemmNT(m: number, n: number, k: number, a: number, b: number, c: number, acc: boolean, i0: number, i1: number, j0: number, j1: number): void;
   gemmTN(m: number, n: number, k: number, a: number, b: number, c: number, acc: boolean, i0: number, i1: number, j0: number, j1: number): void;
+  gemmSparseA(m: number, n: number, k: number, a: number, ars: number, aks: number, b: number, c: number, cT: boolean, acc: boolean, work: number): void;
   addRowVector(x: number, bias: number, rows: number, cols: number): void;
   columnSums(x: number, rows: number, cols: number, out: number, scale: number, acc: boolean): void;
   im2col(x: number, xOff: number, count: number, c: number, h: number, w: number, k: number, stride: number, padY: number, padX: number, oh: number, ow: number, col: number): void;
   /** Rows [r0, r1) of im2col's column matrix (for threads). */
   im2colRows(x: number, xOff: number, count: number, c: number, h: number, w: number, k: number, stride: number, padY: number, padX: number, oh: number, ow: number, col: number, r0: number, r1: number): void;
+  im2row(x: number, xOff: number, count: number, c: number, h: number, w: number, k: number, stride: number, padY: number, padX: number, oh: number, ow: number, rows: number): void;
   col2im(col: number, count: number, c: number, h: number, w: number, k: number, stride: number, padY: number, padX: number, oh: number, ow: number, dx: number, dxOff: number): void;
   /** col2im of input channels [c0, c1) only (for threads). */
   col2imChannels(col: number, count: number, c: number, h: number, w: number, k: number, stride: number, padY: number, padX: number, oh: number, ow: number, dx: number, dxOff: number, c0: number, c1: number): void;
@@ -303,6 +305,11 @@ function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: Web
       x.gemmTN(m, n, kk, ptr(a, kk * m), ptr(b, kk * n), ptr(c, m * n), accumulate, 0, m, 0, n);
     },
 
+    gemmSparseA(m, n, kk, a, ars, aks, b, c, cTransposed, accumulate, work) {
+      const aEnd = m > 0 && kk > 0 ? (m - 1) * ars + (kk - 1) * aks + 1 : 0;
+      x.gemmSparseA(m, n, kk, ptr(a, aEnd), ars, aks, ptr(b, kk * n), ptr(c, m * n), cTransposed, accumulate, ptr(work, sparseWorkSize(m, kk)));
+    },
+
     addRowVector(v, bias, rows, cols) {
       x.addRowVector(ptr(v, rows * cols), ptr(bias, cols), rows, cols);
     },
@@ -312,6 +319,9 @@ function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: Web
 
     im2col(v, xOff, count, c, h, w, kk, stride, padY, padX, oh, ow, col) {
       x.im2col(ptr(v, xOff + count * c * h * w), xOff, count, c, h, w, kk, stride, padY, padX, oh, ow, ptr(col, c * kk * kk * count * oh * ow));
+    },
+    im2row(v, xOff, count, c, h, w, kk, stride, padY, padX, oh, ow, rows) {
+      x.im2row(ptr(v, xOff + count * c * h * w), xOff, count, c, h, w, kk, stride, padY, padX, oh, ow, ptr(rows, c * kk * kk * count * oh * ow));
     },
     col2im(col, count, c, h, w, kk, stride, padY, padX, oh, ow, dx, dxOff) {
       x.col2im(ptr(col, c * kk * kk * count * oh * ow), count, c, h, w, kk, stride, padY, padX, oh, ow, ptr(dx, dxOff + count * c * h * w), dxOff);
