@@ -13,6 +13,45 @@
 import { madd, madd1 } from './vmath';
 import { outer } from './gemm';
 
+/**
+ * For each 4-bit mask of nonzero lanes: the byte shuffle that packs those lanes to the front
+ * (16 masks × 16 bytes), then their lane numbers as i32x4 (16 × 16 bytes).
+ */
+const PACK = memory.data<u8>([
+  0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3,
+  0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3,
+  4, 5, 6, 7, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3,
+  0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 0, 1, 2, 3,
+  8, 9, 10, 11, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3,
+  0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 0, 1, 2, 3,
+  4, 5, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 0, 1, 2, 3,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3,
+  12, 13, 14, 15, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3,
+  0, 1, 2, 3, 12, 13, 14, 15, 0, 1, 2, 3, 0, 1, 2, 3,
+  4, 5, 6, 7, 12, 13, 14, 15, 0, 1, 2, 3, 0, 1, 2, 3,
+  0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 0, 1, 2, 3,
+  8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 0, 1, 2, 3,
+  0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3,
+  4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0,
+  3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  1, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0,
+  2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0,
+  1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0,
+]);
+
 /** A block of B: COLS columns × DEPTH rows = 32 KiB, which stays in L1 while every row of A uses it. */
 // @ts-ignore: decorator
 @inline const COLS: i32 = 64;
@@ -39,6 +78,25 @@ import { outer } from './gemm';
   }
   v128.store(pc, c0); v128.store(pc, c1, 16); v128.store(pc, c2, 32); v128.store(pc, c3, 48);
   v128.store(pc, c4, 64); v128.store(pc, c5, 80); v128.store(pc, c6, 96); v128.store(pc, c7, 112);
+}
+
+/** 24 columns (a 5×5 filter's 25 inputs are one tile24 and one tile1). */
+// @ts-ignore: decorator
+@inline function tile24(e0: i32, e1: i32, idx: usize, val: usize, pb: usize, ldb4: usize, pc: usize, fromC: bool): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0), c4 = f32x4.splat(0), c5 = f32x4.splat(0);
+  if (fromC) {
+    c0 = v128.load(pc); c1 = v128.load(pc, 16); c2 = v128.load(pc, 32);
+    c3 = v128.load(pc, 48); c4 = v128.load(pc, 64); c5 = v128.load(pc, 80);
+  }
+  for (let e = e0; e < e1; e++) {
+    const o = <usize>e << 2;
+    const x = v128.load32_splat(val + o);
+    const b = pb + <usize>load<i32>(idx + o) * ldb4;
+    c0 = madd(x, v128.load(b), c0); c1 = madd(x, v128.load(b, 16), c1); c2 = madd(x, v128.load(b, 32), c2);
+    c3 = madd(x, v128.load(b, 48), c3); c4 = madd(x, v128.load(b, 64), c4); c5 = madd(x, v128.load(b, 80), c5);
+  }
+  v128.store(pc, c0); v128.store(pc, c1, 16); v128.store(pc, c2, 32);
+  v128.store(pc, c3, 48); v128.store(pc, c4, 64); v128.store(pc, c5, 80);
 }
 
 /** 8 columns. */
@@ -82,6 +140,7 @@ import { outer } from './gemm';
 @inline function rowTiles(width: i32, e0: i32, e1: i32, idx: usize, val: usize, pb: usize, ldb4: usize, dst: usize, fromC: bool): void {
   let j = 0;
   for (; j + 32 <= width; j += 32) tile32(e0, e1, idx, val, pb + (<usize>j << 2), ldb4, dst + (<usize>j << 2), fromC);
+  if (j + 24 <= width) { tile24(e0, e1, idx, val, pb + (<usize>j << 2), ldb4, dst + (<usize>j << 2), fromC); j += 24; }
   for (; j + 8 <= width; j += 8) tile8(e0, e1, idx, val, pb + (<usize>j << 2), ldb4, dst + (<usize>j << 2), fromC);
   for (; j + 4 <= width; j += 4) tile4(e0, e1, idx, val, pb + (<usize>j << 2), ldb4, dst + (<usize>j << 2), fromC);
   for (; j < width; j++) tile1(e0, e1, idx, val, pb + (<usize>j << 2), ldb4, dst + (<usize>j << 2), fromC);
@@ -104,14 +163,28 @@ export function gemmSparseA(m: i32, n: i32, k: i32, pa: usize, ars: i32, aks: i3
   const ars4 = <usize>ars << 2, aks4 = <usize>aks << 2, ldb4 = <usize>n << 2;
   const cells = <usize>m * <usize>k;
   const idx = work, val = work + (cells << 2), count = val + (cells << 2), cursor = count + (<usize>m << 2), tile = cursor + (<usize>m << 2);
-  // 1. Each row's nonzero entries, in increasing p, at idx/val + i·k (written unconditionally,
-  //    kept by advancing the count: no branch on the data). NaN counts as nonzero.
+  // 1. Each row's nonzero entries, in increasing p, at idx/val + i·k. Single entries are written
+  //    unconditionally and kept by advancing the count (no branch on the data). NaN counts as nonzero.
   let nonzero = 0;
+  const k4 = aks == 1 ? k & ~3 : 0;
   for (let i = 0; i < m; i++) {
     const base = <usize>i * <usize>k << 2;
-    let src = pa + <usize>i * ars4;
+    const row = pa + <usize>i * ars4;
     let c = 0;
-    for (let p = 0; p < k; p++) {
+    // contiguous rows: four at a time, a group of zeros costs one test (most groups, after pooling)
+    // (branch-free: the group's nonzero lanes are packed to the front by a table of shuffles and
+    // all four lanes stored; the count advances by the number kept, c + 3 < p + 4 <= k stays in the row)
+    for (let p = 0; p < k4; p += 4) {
+      const v = v128.load(row + (<usize>p << 2));
+      const mask = i32x4.bitmask(f32x4.ne(v, f32x4.splat(0)));
+      const t = PACK + (<usize>mask << 4);
+      const o = base + (<usize>c << 2);
+      v128.store(val + o, v128.swizzle(v, v128.load(t)));
+      v128.store(idx + o, i32x4.add(i32x4.splat(p), v128.load(t, 256)));
+      c += <i32>popcnt(mask);
+    }
+    let src = row + <usize>k4 * aks4;
+    for (let p = k4; p < k; p++) {
       const v = load<f32>(src);
       const o = base + (<usize>c << 2);
       store<i32>(idx + o, p);

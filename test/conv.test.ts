@@ -190,34 +190,40 @@ test('conv2d parameters: weights [filters, c, k, k] decayed with one unit per fi
   assert.ok(Math.abs(sd - 1 / Math.sqrt(75)) < 0.03, `weight sd ${sd}`);
 });
 
-test('conv2d by rows (patch >= ROW_PATCH_MIN): the wasm backend\'s sparse backward equals the reference, for a max-pooling δ (3/4 zeros) and a dense one', async () => {
+test('conv2d: the wasm backend\'s sparse backward equals the reference, for a max-pooling δ (3/4 zeros) and a dense one, forward by rows and by columns', async () => {
   const wasm = await createWasmKernels();
-  const cs: Case = { c: 20, h: 12, w: 12, filters: 8, kernel: 5, stride: 1, padding: 'valid' };
-  assert.ok(cs.c * cs.kernel * cs.kernel >= ROW_PATCH_MIN);
-  const batch = 3;
-  const rng = new Rng(9);
-  const x = randomArray(batch * cs.c * cs.h * cs.w, rng);
-  const layers = [k, wasm].map((kernels) => {
-    const layer = new Conv2d([cs.c, cs.h, cs.w], cs.filters, cs.kernel, cs.stride, cs.padding, ctx(4, kernels));
-    layer.setCapacity(batch);
-    return layer;
-  });
-  const outN = batch * cs.filters * 8 * 8;
-  const pooled = new Float32Array(outN); // one nonzero in each 2×2 window of each 8×8 plane
-  for (let pl = 0; pl < batch * cs.filters; pl++)
-    for (let wy = 0; wy < 4; wy++) for (let wx = 0; wx < 4; wx++) pooled[pl * 64 + (2 * wy + rng.int(2)) * 8 + 2 * wx + rng.int(2)] = rng.normal();
-  for (const [what, delta] of [['max-pooling δ', pooled], ['dense δ', randomArray(outN, rng)]] as const) {
-    const got = layers.map((layer) => {
-      const xs = layer === layers[0] ? x : wasm.alloc(x.length);
-      if (layer !== layers[0]) xs.set(x);
-      const out = Float32Array.from(layer.forward(xs, batch).subarray(0, outN));
-      const d = layer === layers[0] ? delta : wasm.alloc(outN);
-      if (layer !== layers[0]) d.set(delta);
-      const dx = Float32Array.from(layer.backward(d, batch, true)!.subarray(0, x.length));
-      return { out, dx, dW: Float32Array.from(layer.weights.grad), db: Float32Array.from(layer.biases.grad) };
+  const cases: Case[] = [
+    { c: 20, h: 12, w: 12, filters: 8, kernel: 5, stride: 1, padding: 'valid' }, // 500 inputs a patch: forward by rows
+    { c: 1, h: 14, w: 12, filters: 5, kernel: 5, stride: 1, padding: 'same' }, // 25: forward by columns
+  ];
+  assert.ok(cases[0]!.c * 25 >= ROW_PATCH_MIN && cases[1]!.c * 25 < ROW_PATCH_MIN);
+  for (const cs of cases) {
+    const batch = 3;
+    const rng = new Rng(9);
+    const x = randomArray(batch * cs.c * cs.h * cs.w, rng);
+    const layers = [k, wasm].map((kernels) => {
+      const layer = new Conv2d([cs.c, cs.h, cs.w], cs.filters, cs.kernel, cs.stride, cs.padding, ctx(4, kernels));
+      layer.setCapacity(batch);
+      return layer;
     });
-    const [ref, fast] = got as [(typeof got)[0], (typeof got)[0]];
-    for (const key of ['out', 'dx', 'dW', 'db'] as const)
-      for (let i = 0; i < ref[key].length; i++) close(fast[key][i]!, ref[key][i]!, 1e-5, `${what}: ${key}[${i}]`);
+    const [, oh, ow] = layers[0]!.outputShape as [number, number, number];
+    const plane = oh * ow, outN = batch * cs.filters * plane;
+    const pooled = new Float32Array(outN); // one nonzero in each 2×2 window of each plane
+    for (let pl = 0; pl < batch * cs.filters; pl++)
+      for (let wy = 0; wy < oh / 2; wy++) for (let wx = 0; wx < ow / 2; wx++) pooled[pl * plane + (2 * wy + rng.int(2)) * ow + 2 * wx + rng.int(2)] = rng.normal();
+    for (const [what, delta] of [['max-pooling δ', pooled], ['dense δ', randomArray(outN, rng)]] as const) {
+      const got = layers.map((layer, i) => {
+        const xs = i === 0 ? x : wasm.alloc(x.length);
+        if (i > 0) xs.set(x);
+        const out = Float32Array.from(layer.forward(xs, batch).subarray(0, outN));
+        const d = i === 0 ? delta : wasm.alloc(outN);
+        if (i > 0) d.set(delta);
+        const dx = Float32Array.from(layer.backward(d, batch, true)!.subarray(0, x.length));
+        return { out, dx, dW: Float32Array.from(layer.weights.grad), db: Float32Array.from(layer.biases.grad) };
+      });
+      const [ref, fast] = got as [(typeof got)[0], (typeof got)[0]];
+      for (const key of ['out', 'dx', 'dW', 'db'] as const)
+        for (let i = 0; i < ref[key].length; i++) close(fast[key][i]!, ref[key][i]!, 1e-5, `${label(cs)}, ${what}: ${key}[${i}]`);
+    }
   }
 });

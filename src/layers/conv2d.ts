@@ -10,10 +10,10 @@ import { makeParam, type Layer, type LayerContext, type Param } from './layer.js
 export const CONV_COLUMN_BUDGET = 1 << 19;
 
 /**
- * Patches of at least this many inputs (c·k·k) are unfolded one a row (im2row) and take the sparse
- * backward products; shorter ones (a first layer on one channel: 25) one a column (im2col), where
- * the dense products are faster (measured: 0.18 ms dense vs 0.28 ms sparse for ∂C/∂w of a 20×5×5
- * layer on 12 MNIST images).
+ * The forward pass unfolds patches of at least this many inputs (c·k·k) one a row (im2row, which
+ * the backward pass then reuses) and shorter ones one a column (im2col): a first layer on one
+ * channel (25 inputs) multiplies W · cols about twice as fast as W · rowsᵀ (measured 0.14 vs
+ * 0.27 ms for 20 filters of 5×5 on 12 MNIST images); from 500 inputs on the two are equal.
  */
 export const ROW_PATCH_MIN = 32;
 
@@ -38,13 +38,12 @@ export function convOutputSize(size: number, kernel: number, stride: number, pad
  * windows (28×28 → 24×24 for k = 5); `same` keeps ⌈size/stride⌉ outputs, padding with zeros.
  *
  * Implementation: the patches of a chunk of examples are unfolded into a matrix, so that the
- * convolution of the whole chunk is one matrix product with W stored [filters × c·k·k]; the
- * backward pass is two more products and the col2im adjoint. Short patches (< ROW_PATCH_MIN) are
- * unfolded as columns (im2col, Z = W · cols) and use dense products. Longer ones are unfolded as
- * rows (im2row, Z = W · rowsᵀ) and their backward products skip the zeros of δ (`gemmSparseA`):
- * after a max-pooling layer only each window's maximum gets an error, so at least 3/4 of δ is
- * zero (2×2 windows) and those products do a quarter of the multiply-adds. All buffers are
- * allocated in `setCapacity`.
+ * convolution of the whole chunk is one matrix product with W stored [filters × c·k·k]: as
+ * columns (im2col, Z = W · cols) for short patches, as rows (im2row, Z = W · rowsᵀ) for long ones
+ * (ROW_PATCH_MIN). The backward pass is two more products on the rows and the col2im adjoint;
+ * both products skip the zeros of δ (`gemmSparseA`): after a max-pooling layer only each window's
+ * maximum gets an error, so at least 3/4 of δ is zero (2×2 windows; 85-88 % with ReLU in the
+ * chapter-6 network) and they do that much less work. All buffers are allocated in `setCapacity`.
  *
  * Parameters: the weights (shape [filters, c, k, k], `units` = filters, so max-norm limits each
  * filter) are **decayed** by L2/L1 like every other weight (λ/n per example, network2's scaling;
@@ -72,18 +71,18 @@ export class Conv2d implements Layer {
   /** Examples per im2col chunk. */
   private chunk = 0;
   private col: Float32Array = new Float32Array(0);
-  /** Patches one a row (`byRows`): [chunk·oh·ow × c·k·k]. */
+  /** Patches one a row: [chunk·oh·ow × c·k·k]. */
   private rows: Float32Array = new Float32Array(0);
   /** Scratch of the sparse products. */
   private work: Float32Array = new Float32Array(0);
-  /** Unfold as rows and skip δ's zeros in the backward products (patch ≥ ROW_PATCH_MIN). */
+  /** The forward pass unfolds as rows (patch ≥ ROW_PATCH_MIN), else as columns. */
   private readonly byRows: boolean;
   /** A chunk's output (forward) or output error (backward), channel-major [filters × chunk·oh·ow]. */
   private tmp: Float32Array = new Float32Array(0);
   private out: Float32Array = new Float32Array(0);
   private inputError: Float32Array = new Float32Array(0);
   private input: Float32Array | null = null;
-  /** `col` (or `rows`) still holds the unfolded patches of the last forward's (single-chunk) batch. */
+  /** `rows` still holds the unfolded patches of the last forward's (single-chunk) batch (forward by rows). */
   private unfolded = false;
 
   constructor(
@@ -123,22 +122,18 @@ export class Conv2d implements Layer {
   setCapacity(capacity: number): void {
     const k = this.ctx.kernels;
     this.chunk = Math.max(1, Math.min(capacity, Math.floor(CONV_COLUMN_BUDGET / (this.patch * this.plane))));
-    this.col = k.alloc(this.patch * this.chunk * this.plane);
-    if (this.byRows) {
-      const positions = this.chunk * this.plane;
-      this.rows = k.alloc(this.patch * positions);
-      this.work = k.alloc(Math.max(sparseWorkSize(this.filters, positions), sparseWorkSize(positions, this.filters)));
-    }
+    const positions = this.chunk * this.plane;
+    this.col = k.alloc(this.patch * positions);
+    this.rows = k.alloc(this.patch * positions);
+    this.work = k.alloc(Math.max(sparseWorkSize(this.filters, positions), sparseWorkSize(positions, this.filters)));
     this.tmp = k.alloc(this.filters * this.chunk * this.plane);
     this.out = k.alloc(capacity * this.outSize);
     this.inputError = k.alloc(capacity * this.inSize);
     this.unfolded = false;
   }
 
-  private unfold(input: Float32Array, first: number, count: number): void {
-    const k = this.ctx.kernels;
-    if (this.byRows) k.im2row(input, first * this.inSize, count, this.c, this.h, this.w, this.k, this.stride, this.padY, this.padX, this.oh, this.ow, this.rows);
-    else k.im2col(input, first * this.inSize, count, this.c, this.h, this.w, this.k, this.stride, this.padY, this.padX, this.oh, this.ow, this.col);
+  private unfoldRows(input: Float32Array, first: number, count: number): void {
+    this.ctx.kernels.im2row(input, first * this.inSize, count, this.c, this.h, this.w, this.k, this.stride, this.padY, this.padX, this.oh, this.ow, this.rows);
   }
 
   /** Z = W · im2col(A) + b (= W · im2row(A)ᵀ + b), per chunk of examples; then back to one [filters × oh × ow] block per example. */
@@ -148,24 +143,28 @@ export class Conv2d implements Layer {
     for (let first = 0; first < batch; first += this.chunk) {
       const count = Math.min(this.chunk, batch - first);
       const n = count * this.plane;
-      this.unfold(input, first, count);
-      if (this.byRows) k.gemmNT(this.filters, n, this.patch, this.weights.value, this.rows, this.tmp, false);
-      else k.gemm(this.filters, n, this.patch, this.weights.value, this.col, this.tmp, false);
+      if (this.byRows) {
+        this.unfoldRows(input, first, count);
+        k.gemmNT(this.filters, n, this.patch, this.weights.value, this.rows, this.tmp, false);
+      } else {
+        k.im2col(input, first * this.inSize, count, this.c, this.h, this.w, this.k, this.stride, this.padY, this.padX, this.oh, this.ow, this.col);
+        k.gemm(this.filters, n, this.patch, this.weights.value, this.col, this.tmp, false);
+      }
       k.addChannelBias(this.tmp, this.biases.value, 1, this.filters, n);
       k.channelsToBatch(this.tmp, count, this.filters, this.plane, this.out, first * this.outSize);
     }
-    this.unfolded = batch <= this.chunk;
+    this.unfolded = this.byRows && batch <= this.chunk;
     return this.out;
   }
 
   /**
    * With δ = ∂C/∂z (mean over the batch), per chunk, Δ = δ channel-major [filters × positions] and
-   * X = im2col(a) (the columns; im2row(a) = Xᵀ):
+   * X = im2col(a), so that im2row(a) = Xᵀ:
    * ∂C/∂w = Δ · Xᵀ   (book BP4 with shared weights: Σ over every position the filter visited);
    * ∂C/∂b_f = Σ_positions δ_f   (BP3, shared bias);
    * ∂C/∂a = col2im(Wᵀ · Δ)   (BP2: each input pixel collects the error of every window it was in).
-   * By rows, both products multiply only the nonzero entries of Δ: ∂C/∂w from Δ and the rows,
-   * Wᵀ · Δ as (Δᵀ · W)ᵀ with Δᵀ read in place.
+   * Both products multiply only the nonzero entries of Δ; Wᵀ · Δ is computed as (Δᵀ · W)ᵀ with Δᵀ
+   * read in place.
    */
   backward(delta: Float32Array, batch: number, needInputError: boolean, accumulate = false): Float32Array | null {
     const k = this.ctx.kernels;
@@ -174,18 +173,14 @@ export class Conv2d implements Layer {
       const count = Math.min(this.chunk, batch - first);
       const n = count * this.plane;
       const acc = accumulate || first > 0;
-      if (!this.unfolded) this.unfold(this.input, first, count);
+      if (!this.unfolded) this.unfoldRows(this.input, first, count);
       k.batchToChannels(delta, first * this.outSize, count, this.filters, this.plane, this.tmp);
-      if (this.byRows) k.gemmSparseA(this.filters, this.patch, n, this.tmp, n, 1, this.rows, this.weights.grad, false, acc, this.work);
-      else k.gemmNT(this.filters, this.patch, n, this.tmp, this.col, this.weights.grad, acc);
+      k.gemmSparseA(this.filters, this.patch, n, this.tmp, n, 1, this.rows, this.weights.grad, false, acc, this.work);
       k.channelSums(this.tmp, 1, this.filters, n, this.biases.grad, acc);
       if (needInputError) {
-        // the columns' error (in place of the columns when they are the unfolded input)
-        if (this.byRows) k.gemmSparseA(n, this.patch, this.filters, this.tmp, 1, n, this.weights.value, this.col, true, false, this.work);
-        else k.gemmTN(this.patch, n, this.filters, this.weights.value, this.tmp, this.col, false);
+        k.gemmSparseA(n, this.patch, this.filters, this.tmp, 1, n, this.weights.value, this.col, true, false, this.work);
         k.col2im(this.col, count, this.c, this.h, this.w, this.k, this.stride, this.padY, this.padX, this.oh, this.ow, this.inputError, first * this.inSize);
       }
-      this.unfolded = this.unfolded && (this.byRows || !needInputError);
     }
     return needInputError ? this.inputError : null;
   }
