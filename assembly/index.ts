@@ -14,7 +14,7 @@ export {
   maxpoolForward, maxpoolBackward, avgpoolForward, avgpoolBackward,
 } from './conv';
 
-export { gemmSparseA } from './sparse';
+export { gemmSparseA, sparsePack, sparseRows } from './sparse';
 
 /** First free byte of linear memory: allocations start here. */
 export function heapBase(): usize {

@@ -146,34 +146,29 @@ const PACK = memory.data<u8>([
   for (; j < width; j++) tile1(e0, e1, idx, val, pb + (<usize>j << 2), ldb4, dst + (<usize>j << 2), fromC);
 }
 
+/** Where the parts of `work` lie for an m×k left operand (byte addresses). */
+// @ts-ignore: decorator
+@inline function lists(work: usize, m: i32, k: i32): usize {
+  return work + ((<usize>m * <usize>k) << 3); // idx (m·k words), val (m·k words), then count, cursor, tiles
+}
+
 /**
- * C (+)= A · B with A(i, p) = a[i·ars + p·aks] (A or Aᵀ of a stored matrix) and B [k×n]
- * row-major. C is [m×n] row-major, or with `cT` stored transposed, [n×m] (C(i, j) at c[j·m + i]).
- * `work` holds 2·m·k + 2·m + 128 words (the lists, counts, cursors and a 4×32 tile). An A that is
- * more than half nonzero is multiplied densely (`outer`), which gives the same values.
- * Row-major C accumulates in C (each element starts from C when `accumulate`); transposed C gets
- * the finished sum added.
+ * Step 1 of `gemmSparseA`: each row's nonzero entries of A(i, p) = a[i·ars + p·aks], in increasing
+ * p, as depth indexes at work + i·k and values at work + m·k + i·k; the counts after them. Returns
+ * the number of nonzero entries. NaN counts as nonzero.
  */
-export function gemmSparseA(m: i32, n: i32, k: i32, pa: usize, ars: i32, aks: i32, pb: usize, pc: usize, cT: bool, accumulate: bool, work: usize): void {
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0) {
-    if (!accumulate) memory.fill(pc, 0, (<usize>m * <usize>n) << 2);
-    return;
-  }
-  const ars4 = <usize>ars << 2, aks4 = <usize>aks << 2, ldb4 = <usize>n << 2;
-  const cells = <usize>m * <usize>k;
-  const idx = work, val = work + (cells << 2), count = val + (cells << 2), cursor = count + (<usize>m << 2), tile = cursor + (<usize>m << 2);
-  // 1. Each row's nonzero entries, in increasing p, at idx/val + i·k. Single entries are written
-  //    unconditionally and kept by advancing the count (no branch on the data). NaN counts as nonzero.
+export function sparsePack(m: i32, k: i32, pa: usize, ars: i32, aks: i32, work: usize): i32 {
+  const ars4 = <usize>ars << 2, aks4 = <usize>aks << 2;
+  const idx = work, val = work + ((<usize>m * <usize>k) << 2), count = lists(work, m, k);
   let nonzero = 0;
   const k4 = aks == 1 ? k & ~3 : 0;
   for (let i = 0; i < m; i++) {
     const base = <usize>i * <usize>k << 2;
     const row = pa + <usize>i * ars4;
     let c = 0;
-    // contiguous rows: four at a time, a group of zeros costs one test (most groups, after pooling)
-    // (branch-free: the group's nonzero lanes are packed to the front by a table of shuffles and
-    // all four lanes stored; the count advances by the number kept, c + 3 < p + 4 <= k stays in the row)
+    // contiguous rows four at a time, branch-free: the group's nonzero lanes are packed to the front
+    // by a table of shuffles and all four lanes stored; the count advances by the number kept
+    // (c + 3 < p + 4 <= k: the stores stay in the row's k slots)
     for (let p = 0; p < k4; p += 4) {
       const v = v128.load(row + (<usize>p << 2));
       const mask = i32x4.bitmask(f32x4.ne(v, f32x4.splat(0)));
@@ -183,6 +178,7 @@ export function gemmSparseA(m: i32, n: i32, k: i32, pa: usize, ars: i32, aks: i3
       v128.store(idx + o, i32x4.add(i32x4.splat(p), v128.load(t, 256)));
       c += <i32>popcnt(mask);
     }
+    // the rest (strided rows entirely): each entry written, kept by advancing the count
     let src = row + <usize>k4 * aks4;
     for (let p = k4; p < k; p++) {
       const v = load<f32>(src);
@@ -195,29 +191,33 @@ export function gemmSparseA(m: i32, n: i32, k: i32, pa: usize, ars: i32, aks: i3
     store<i32>(count + (<usize>i << 2), c);
     nonzero += c;
   }
-  const dense = <i64>nonzero * 2 > <i64>cells;
-  if (dense && !cT) {
-    outer(m, n, k, pa, ars, aks, pb, n, pc, n, accumulate);
-    return;
-  }
-  if (dense && ars == 1) {
-    // Cᵀ = Bᵀ · Aᵀ, both read in place: Bᵀ(j, p) = B[p, j], and Aᵀ[p, i] = a[p·aks + i] is row-major
-    outer(n, m, k, pb, 1, n, pa, aks, pc, m, accumulate);
-    return;
-  }
+  return nonzero;
+}
+
+/**
+ * Step 2 of `gemmSparseA`: rows [i0, i1) of C from the lists `sparsePack` left in `work` (i0 a
+ * multiple of 4). Each row uses only its own lists, count and cursor, and a transposed C goes
+ * through the tile of the range's first group of 4 rows, so threads may compute disjoint row
+ * ranges at once.
+ */
+export function sparseRows(m: i32, n: i32, k: i32, pb: usize, pc: usize, cT: bool, accumulate: bool, work: usize, i0: i32, i1: i32): void {
+  const ldb4 = <usize>n << 2;
+  const idx = work, val = work + ((<usize>m * <usize>k) << 2), count = lists(work, m, k);
+  const cursor = count + (<usize>m << 2), tiles = cursor + (<usize>m << 2);
   if (cT) {
     // Rows of C four at a time into a 4×32 tile, then written as columns of the stored matrix.
     const ldc4 = <usize>m << 2;
+    const tile = tiles + (<usize>(i0 >> 2) << 9); // this range's 128 floats: the first group's
     for (let j0 = 0; j0 < n; j0 += 32) {
       const width = min(32, n - j0);
       const bj = pb + (<usize>j0 << 2);
-      for (let i0 = 0; i0 < m; i0 += 4) {
-        const rows = min(4, m - i0);
+      for (let g = i0; g < i1; g += 4) {
+        const rows = min(4, i1 - g);
         for (let r = 0; r < rows; r++) {
-          const base = <usize>(i0 + r) * <usize>k << 2;
-          rowTiles(width, 0, load<i32>(count + (<usize>(i0 + r) << 2)), idx + base, val + base, bj, ldb4, tile + (<usize>r << 7), false);
+          const base = <usize>(g + r) * <usize>k << 2;
+          rowTiles(width, 0, load<i32>(count + (<usize>(g + r) << 2)), idx + base, val + base, bj, ldb4, tile + (<usize>r << 7), false);
         }
-        const col = pc + <usize>j0 * ldc4 + (<usize>i0 << 2);
+        const col = pc + <usize>j0 * ldc4 + (<usize>g << 2);
         if (rows == 4) {
           let q = 0;
           for (; q + 4 <= width; q += 4) {
@@ -251,16 +251,16 @@ export function gemmSparseA(m: i32, n: i32, k: i32, pa: usize, ars: i32, aks: i3
     }
     return;
   }
-  // 2. Blocks of COLS columns × DEPTH rows of B (one block stays in L1 while every row of A uses it).
+  // Blocks of COLS columns × DEPTH rows of B (one block stays in L1 while every row of A uses it).
   const ldc4 = <usize>n << 2;
   for (let j0 = 0; j0 < n; j0 += COLS) {
     const width = min(COLS, n - j0);
     const bj = pb + (<usize>j0 << 2);
-    for (let i = 0; i < m; i++) store<i32>(cursor + (<usize>i << 2), 0);
+    for (let i = i0; i < i1; i++) store<i32>(cursor + (<usize>i << 2), 0);
     for (let p0 = 0; p0 < k; p0 += DEPTH) {
       const p1 = min(p0 + DEPTH, k);
       const fromC = accumulate || p0 > 0;
-      for (let i = 0; i < m; i++) {
+      for (let i = i0; i < i1; i++) {
         const base = <usize>i * <usize>k << 2;
         const rowIdx = idx + base;
         const e0 = load<i32>(cursor + (<usize>i << 2)), c = load<i32>(count + (<usize>i << 2));
@@ -272,4 +272,33 @@ export function gemmSparseA(m: i32, n: i32, k: i32, pa: usize, ars: i32, aks: i3
       }
     }
   }
+}
+
+/**
+ * C (+)= A · B with A(i, p) = a[i·ars + p·aks] (A or Aᵀ of a stored matrix) and B [k×n]
+ * row-major. C is [m×n] row-major, or with `cT` stored transposed, [n×m] (C(i, j) at c[j·m + i]).
+ * `work` holds 2·m·k + 2·m + 128·⌈m/4⌉ words (the lists, counts, cursors and room for a 4×32 tile
+ * for each group of 4 rows, which a range of rows takes at its first group). An A that is more than half nonzero is multiplied densely (`outer`), which
+ * gives the same values: as `gemm` (A·B) or, for transposed C with ars = 1, as `gemmTN`.
+ * Row-major C accumulates in C (each element starts from C when `accumulate`); transposed C gets
+ * the finished sum added (the dense fallback starts from C there too).
+ */
+export function gemmSparseA(m: i32, n: i32, k: i32, pa: usize, ars: i32, aks: i32, pb: usize, pc: usize, cT: bool, accumulate: bool, work: usize): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate) memory.fill(pc, 0, (<usize>m * <usize>n) << 2);
+    return;
+  }
+  const nonzero = sparsePack(m, k, pa, ars, aks, work);
+  const dense = <i64>nonzero * 2 > <i64>m * <i64>k;
+  if (dense && !cT) {
+    outer(m, n, k, pa, ars, aks, pb, n, pc, n, accumulate);
+    return;
+  }
+  if (dense && ars == 1) {
+    // Cᵀ = Bᵀ · Aᵀ, both read in place: Bᵀ(j, p) = B[p, j], and Aᵀ[p, i] = a[p·aks + i] is row-major
+    outer(n, m, k, pb, 1, n, pa, aks, pc, m, accumulate);
+    return;
+  }
+  sparseRows(m, n, k, pb, pc, cT, accumulate, work, 0, m);
 }

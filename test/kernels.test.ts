@@ -148,6 +148,20 @@ for (const be of BACKENDS) {
           K[form](m, n, k, put(K, a), put(K, b), C2, false);
           assert.deepStrictEqual(C2, C1, `${form} ${m}x${n}x${k}`);
         }
+      // gemmSparseA: sparse and dense A, A and Aᵀ, C and Cᵀ (the threaded backend splits its rows)
+      for (const [m, n, k] of [[40, 500, 704], [704, 500, 40], [13, 25, 300]] as const)
+        for (const zeros of [0.85, 0.2])
+          for (const transposedA of [false, true])
+            for (const cT of [false, true])
+              for (const acc of [false, true]) {
+                const a = rand(m * k).map((v) => (rng.uniform() < zeros ? 0 : v));
+                const [ars, aks] = transposedA ? [1, m] : [k, 1];
+                const b = rand(k * n), c0 = rand(m * n);
+                const C1 = put(whole, c0), C2 = put(K, c0);
+                whole.gemmSparseA(m, n, k, put(whole, a), ars, aks, put(whole, b), C1, cT, acc, take(whole, sparseWorkSize(m, k)));
+                K.gemmSparseA(m, n, k, put(K, a), ars, aks, put(K, b), C2, cT, acc, take(K, sparseWorkSize(m, k)));
+                assert.deepStrictEqual(C2, C1, `gemmSparseA ${m}x${n}x${k} zeros ${zeros} A${transposedA ? 'ᵀ' : ''} C${cT ? 'ᵀ' : ''} accumulate=${acc}`);
+              }
     });
 
     test('rows and columns: addRowVector, columnSums', () => {

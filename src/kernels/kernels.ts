@@ -150,7 +150,7 @@ export interface Kernels {
   gatherBytes(src: Uint8Array, rows: ArrayLike<number>, from: number, count: number, size: number, scale: number, dst: Float32Array): void;
 }
 
-/** Floats of scratch `gemmSparseA` needs for an m×k left operand: each row's nonzero entries (index and value), counts, cursors, a 4×32 tile. */
+/** Floats of scratch `gemmSparseA` needs for an m×k left operand: each row's nonzero entries (index and value), counts, cursors, a 4×32 tile for each group of 4 rows. */
 export function sparseWorkSize(m: number, k: number): number {
-  return 2 * m * k + 2 * m + 128;
+  return 2 * m * k + 2 * m + 128 * Math.ceil(m / 4);
 }

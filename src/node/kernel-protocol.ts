@@ -95,6 +95,8 @@ export const OP = {
   AXPY: 13,
   /** No kernel (an empty range): moves SEQ on to wake the worker for a replica request. */
   NONE: 14,
+  /** gemmSparseA's products (after the main thread's `sparsePack`) by groups of 4 rows of C. */
+  SPARSE: 15,
 } as const;
 
 /** The float64 answer slot of the replica mailbox. */
@@ -159,6 +161,9 @@ function runChunk(x: WasmExports, c: Int32Array, f: Float32Array, op: number, r:
       return;
     case OP.MOMENTUM: // w, v, g, η, μ
       x.momentumStep(A(0) + 4 * lo, A(1) + 4 * lo, A(2) + 4 * lo, F(3), F(4), len);
+      return;
+    case OP.SPARSE: // m, n, k, b, c, cT, accumulate, work: rows [4·lo, 4·hi)
+      x.sparseRows(A(0), A(1), A(2), A(3), A(4), A(5) !== 0, A(6) !== 0, A(7), 4 * lo, Math.min(A(0), 4 * hi));
       return;
     case OP.AXPY: // x, y, α
       x.axpy(F(2), A(0) + 4 * lo, A(1) + 4 * lo, len);

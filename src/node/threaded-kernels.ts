@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import type { Kernels } from '../kernels/kernels.js';
+import { sparseWorkSize, type Kernels } from '../kernels/kernels.js';
 import { referenceKernels } from '../kernels/reference.js';
 import { createWasmKernels, wasmSimdSupported, type WasmKernels } from '../kernels/wasm/wasm-kernels.js';
 import { claimChunks, CTRL, floatView, OP, replicaCostView } from './kernel-protocol.js';
@@ -257,6 +257,19 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
     },
     gemmTN(m, n, kk, a, b, c, accumulate) {
       product(OP.GEMM_TN, x.gemmTN, m, n, kk, ptr(a, kk * m), ptr(b, kk * n), ptr(c, m * n), accumulate, 8, 4, true);
+    },
+    gemmSparseA(m, n, kk, a, ars, aks, b, cc, cT, accumulate, work) {
+      if (closed || alone > 0 || 2 * m * n * kk < minFlops || m < 8 || kk <= 0) return base.gemmSparseA(m, n, kk, a, ars, aks, b, cc, cT, accumulate, work);
+      const pa = ptr(a, (m - 1) * ars + (kk - 1) * aks + 1), pb = ptr(b, kk * n), pc = ptr(cc, m * n), pw = ptr(work, sparseWorkSize(m, kk));
+      const nonzero = x.sparsePack(m, kk, pa, ars, aks, pw);
+      if (2 * nonzero > m * kk) {
+        // mostly nonzero: the dense product, split as those are (the values of the one-thread fallback)
+        if (!cT && aks === 1 && ars === kk) return k.gemm(m, n, kk, a, b, cc, accumulate);
+        if (cT && ars === 1 && aks === m) return k.gemmTN(n, m, kk, b, a, cc, accumulate);
+        return base.gemmSparseA(m, n, kk, a, ars, aks, b, cc, cT, accumulate, work);
+      }
+      if (2 * nonzero * n < minFlops) return x.sparseRows(m, n, kk, pb, pc, cT, accumulate, pw, 0, m);
+      ranges(OP.SPARSE, [m, n, kk, pb, pc, cT ? 1 : 0, accumulate ? 1 : 0, pw], Math.ceil(m / 4));
     },
     im2col(v, xOff, count, cc, h, w, kk, stride, padY, padX, oh, ow, col) {
       const rows = cc * kk * kk, n = rows * count * oh * ow;

@@ -21,6 +21,10 @@ export interface WasmExports {
   gemmNT(m: number, n: number, k: number, a: number, b: number, c: number, acc: boolean, i0: number, i1: number, j0: number, j1: number): void;
   gemmTN(m: number, n: number, k: number, a: number, b: number, c: number, acc: boolean, i0: number, i1: number, j0: number, j1: number): void;
   gemmSparseA(m: number, n: number, k: number, a: number, ars: number, aks: number, b: number, c: number, cT: boolean, acc: boolean, work: number): void;
+  /** gemmSparseA's first step: the nonzero entries of each row into `work`; returns their number. */
+  sparsePack(m: number, k: number, a: number, ars: number, aks: number, work: number): number;
+  /** gemmSparseA's second step for rows [i0, i1) of C (i0 a multiple of 4; for threads). */
+  sparseRows(m: number, n: number, k: number, b: number, c: number, cT: boolean, acc: boolean, work: number, i0: number, i1: number): void;
   addRowVector(x: number, bias: number, rows: number, cols: number): void;
   columnSums(x: number, rows: number, cols: number, out: number, scale: number, acc: boolean): void;
   im2col(x: number, xOff: number, count: number, c: number, h: number, w: number, k: number, stride: number, padY: number, padX: number, oh: number, ow: number, col: number): void;
