@@ -13,7 +13,8 @@ import { enableRelaxedSimd } from './relaxed-simd.js';
  * (see `kernel-protocol.ts`): a worker the OS does not schedule in time leaves its range to the
  * main thread. One range a thread, rather than more and smaller ones, was measured faster (MLP at
  * mini-batch 100: 0.32 against 0.35 s an epoch with 8): each thread then works on the same part of
- * W every call, and that part stays in its core's cache. The convolution helpers (im2col, col2im),
+ * W every call, and that part stays in its core's cache. `gemmSparseA` lists the nonzeros on the
+ * main thread (`sparsePack`), then splits its rows in groups of 4. The convolution helpers (im2col, col2im),
  * max-pooling, ReLU and the optimizer steps are split the same way (by rows, channels, planes or
  * elements) when they touch at least `minFloats` floats. Smaller calls and all other kernels run
  * inline on the main thread, where handing work over would cost more than it saves.
