@@ -8,8 +8,8 @@
 //
 // Each element of C is one sequence of `madd`s over its row's nonzero entries in increasing p,
 // whatever the blocking, so the result does not depend on tile sizes; it equals the dense product
-// except that skipped zero terms do not carry NaN or ∞ from B (a zero A(i, p) times anything is
-// taken to be nothing) nor the sign of an exact zero.
+// (`outer`'s, which runs over every p) except that skipped zero terms do not carry NaN or ∞ from B
+// (a zero A(i, p) times anything is taken to be nothing) nor the sign of an exact zero.
 import { madd, madd1 } from './vmath';
 import { outer } from './gemm';
 
@@ -278,10 +278,11 @@ export function sparseRows(m: i32, n: i32, k: i32, pb: usize, pc: usize, cT: boo
  * C (+)= A · B with A(i, p) = a[i·ars + p·aks] (A or Aᵀ of a stored matrix) and B [k×n]
  * row-major. C is [m×n] row-major, or with `cT` stored transposed, [n×m] (C(i, j) at c[j·m + i]).
  * `work` holds 2·m·k + 2·m + 128·⌈m/4⌉ words (the lists, counts, cursors and room for a 4×32 tile
- * for each group of 4 rows, which a range of rows takes at its first group). An A that is more than half nonzero is multiplied densely (`outer`), which
- * gives the same values: as `gemm` (A·B) or, for transposed C with ars = 1, as `gemmTN`.
- * Row-major C accumulates in C (each element starts from C when `accumulate`); transposed C gets
- * the finished sum added (the dense fallback starts from C there too).
+ * for each group of 4 rows, which a range of rows takes at its first group). Row-major C
+ * accumulates in C (each element starts from C when `accumulate`); transposed C gets the finished
+ * sum added. An A that is more than half nonzero is multiplied densely (`outer`, as `gemm` for
+ * A·B, as `gemmTN` for a transposed C of Aᵀ without `accumulate`): the same values, except that
+ * its zeros are then multiplied too (NaN or ∞ in B reaches C, as in `gemm`).
  */
 export function gemmSparseA(m: i32, n: i32, k: i32, pa: usize, ars: i32, aks: i32, pb: usize, pc: usize, cT: bool, accumulate: bool, work: usize): void {
   if (m <= 0 || n <= 0) return;
@@ -295,9 +296,9 @@ export function gemmSparseA(m: i32, n: i32, k: i32, pa: usize, ars: i32, aks: i3
     outer(m, n, k, pa, ars, aks, pb, n, pc, n, accumulate);
     return;
   }
-  if (dense && ars == 1) {
+  if (dense && ars == 1 && !accumulate) {
     // Cᵀ = Bᵀ · Aᵀ, both read in place: Bᵀ(j, p) = B[p, j], and Aᵀ[p, i] = a[p·aks + i] is row-major
-    outer(n, m, k, pb, 1, n, pa, aks, pc, m, accumulate);
+    outer(n, m, k, pb, 1, n, pa, aks, pc, m, false);
     return;
   }
   sparseRows(m, n, k, pb, pc, cT, accumulate, work, 0, m);

@@ -219,10 +219,12 @@ test('conv2d: the wasm backend\'s sparse backward equals the reference, for a ma
         const d = i === 0 ? delta : wasm.alloc(outN);
         if (i > 0) d.set(delta);
         const dx = Float32Array.from(layer.backward(d, batch, true)!.subarray(0, x.length));
-        return { out, dx, dW: Float32Array.from(layer.weights.grad), db: Float32Array.from(layer.biases.grad) };
+        const dW = Float32Array.from(layer.weights.grad), db = Float32Array.from(layer.biases.grad);
+        layer.backward(d, batch, false, true); // a second part: added to the gradients
+        return { out, dx, dW, db, dW2: Float32Array.from(layer.weights.grad), db2: Float32Array.from(layer.biases.grad) };
       });
       const [ref, fast] = got as [(typeof got)[0], (typeof got)[0]];
-      for (const key of ['out', 'dx', 'dW', 'db'] as const)
+      for (const key of ['out', 'dx', 'dW', 'db', 'dW2', 'db2'] as const)
         for (let i = 0; i < ref[key].length; i++) close(fast[key][i]!, ref[key][i]!, 1e-5, `${label(cs)}, ${what}: ${key}[${i}]`);
     }
   }

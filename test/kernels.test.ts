@@ -323,18 +323,27 @@ for (const be of BACKENDS) {
               K.im2row(put(K, x), xOff, count, c, h, w, k, stride, pad, pad, oh, ow, rows);
               close(rows, want, patch * positions, `im2row ${count}x${c}x${h}x${w} k${k} s${stride} p${pad}`, 0, 0);
               assert.equal(rows[patch * positions], 7, 'im2row wrote past its rows');
+              // asymmetric padding (as 'same' with an even kernel) and one more output row and column
+              // than fit, reaching past the far edges
+              const [padY, padX, oh2, ow2] = [pad, pad === 2 ? 0 : pad + 1, oh + 1, ow + 1];
+              const n2 = patch * count * oh2 * ow2;
+              const want2 = new Float32Array(n2);
+              R.im2row(x, xOff, count, c, h, w, k, stride, padY, padX, oh2, ow2, want2);
+              const rows2 = take(K, n2);
+              K.im2row(put(K, x), xOff, count, c, h, w, k, stride, padY, padX, oh2, ow2, rows2);
+              close(rows2, want2, n2, `im2row ${count}x${c}x${h}x${w} k${k} s${stride} padY ${padY} padX ${padX}, ${oh2}x${ow2} outputs`, 0, 0);
             }
     });
 
     test('gemmSparseA equals the reference and the dense product: A or Aᵀ, C or Cᵀ, densities 0-100 %, −0, accumulate', () => {
       const shapes: [number, number, number][] = [[1, 1, 1], [3, 7, 5], [4, 33, 9], [5, 129, 7], [9, 3, 129], [40, 500, 130], [130, 37, 40], [7, 25, 300], [3, 5, 0]];
       for (const [m, n, k] of shapes)
-        for (const zeros of [1, 0.9, 0.75, 0.3, 0])
+        for (const zeros of [1, 0.9, 0.75, 0.5, 0.3, 0]) // 0.5: exactly half (every other entry), the last density multiplied sparsely
           for (const transposedA of [false, true])
             for (const cT of [false, true])
               for (const acc of [false, true]) {
                 // A [m×k] with that share of zeros (some of them −0), stored as is or transposed
-                const a = rand(m * k).map((v) => (rng.uniform() < zeros ? (v < 0 ? -0 : 0) : v));
+                const a = rand(m * k).map((v, i) => ((zeros === 0.5 ? i % 2 === 0 : rng.uniform() < zeros) ? (v < 0 ? -0 : 0) : v));
                 const stored = transposedA ? new Float32Array(m * k) : a;
                 if (transposedA) for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) stored[p * m + i] = a[i * k + p]!;
                 const [ars, aks] = transposedA ? [1, m] : [k, 1];
@@ -352,11 +361,31 @@ for (const be of BACKENDS) {
                   }
                 const C = put(K, c0, 5);
                 C[m * n] = 12345;
-                K.gemmSparseA(m, n, k, put(K, stored), ars, aks, put(K, b), C, cT, acc, take(K, sparseWorkSize(m, k)));
+                const work = take(K, sparseWorkSize(m, k) + 1);
+                work[sparseWorkSize(m, k)] = 6789;
+                K.gemmSparseA(m, n, k, put(K, stored), ars, aks, put(K, b), C, cT, acc, work);
                 const what = `gemmSparseA ${m}x${n}x${k} zeros ${zeros} A${transposedA ? 'ᵀ' : ''} C${cT ? 'ᵀ' : ''} accumulate=${acc}`;
                 close(C, want, m * n, what, 1e-5, 2e-6 * (k + 1));
                 assert.equal(C[m * n], 12345, `${what} wrote past C`);
+                assert.equal(work[sparseWorkSize(m, k)], 6789, `${what} wrote past its work buffer`);
               }
+    });
+
+    test('gemmSparseA: an element of C does not depend on the blocking (a column of a wide, deep product equals the same column alone, bit for bit)', () => {
+      for (const cT of [false, true]) {
+        const m = 9, n = 129, k = 300; // n: 64-column blocks and every tile width; k: 128-deep blocks
+        const a = rand(m * k).map((v) => (rng.uniform() < 0.8 ? 0 : v));
+        const b = rand(k * n);
+        const C = take(K, m * n);
+        K.gemmSparseA(m, n, k, put(K, a), k, 1, put(K, b), C, cT, false, take(K, sparseWorkSize(m, k)));
+        for (const j of [0, 31, 32, 56, 63, 64, 100, 128]) {
+          const bj = new Float32Array(k);
+          for (let p = 0; p < k; p++) bj[p] = b[p * n + j]!;
+          const Cj = take(K, m);
+          K.gemmSparseA(m, 1, k, put(K, a), k, 1, put(K, bj), Cj, cT, false, take(K, sparseWorkSize(m, k)));
+          for (let i = 0; i < m; i++) assert.equal(C[cT ? j * m + i : i * n + j], Cj[i], `C${cT ? 'ᵀ' : ''}(${i}, ${j})`);
+        }
+      }
     });
 
     test('gemmSparseA skips the zeros of a sparse A: a NaN in B met only by zeros does not reach C', () => {
@@ -368,6 +397,16 @@ for (const be of BACKENDS) {
       const C = take(K, m * n);
       K.gemmSparseA(m, n, k, put(K, a), k, 1, put(K, b), C, false, false, take(K, sparseWorkSize(m, k)));
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) assert.equal(C[i * n + j], Math.fround((1 + i) * b[(2 * i + 1) * n + j]!), `C(${i}, ${j})`);
+      // the same A stored transposed (read with a stride, as a convolution's input error does), C transposed
+      const t = new Float32Array(m * k);
+      for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) t[p * m + i] = a[i * k + p]!;
+      const CT = take(K, m * n);
+      K.gemmSparseA(m, n, k, put(K, t), 1, m, put(K, b), CT, true, false, take(K, sparseWorkSize(m, k)));
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) assert.equal(CT[j * m + i], C[i * n + j], `Cᵀ(${i}, ${j})`);
+      // and a NaN in A is not skipped
+      a[0] = NaN;
+      K.gemmSparseA(m, n, k, put(K, a), k, 1, put(K, b), C, false, false, take(K, sparseWorkSize(m, k)));
+      for (let j = 0; j < n; j++) assert.ok(Number.isNaN(C[j]!), `a NaN in row 0 of A reaches C(0, ${j})`);
     });
 
     test('channel layouts, per-channel bias and sums', () => {

@@ -31,11 +31,14 @@ export interface Kernels {
   /**
    * C (+)= A · B[k×n] for an A [m×k] that is mostly zeros, with A(i, p) = a[i·ars + p·aks] (so A
    * may be a stored matrix, ars = k and aks = 1, or the transpose of one, ars = 1 and aks = m).
-   * Only nonzero A(i, p) are multiplied: C(i, j) = Σ_{p : A(i, p) ≠ 0} A(i, p) · B[p, j], the same
-   * values as a dense product except that a skipped zero does not carry NaN or ∞ from B. C is
-   * stored [m×n], or with `cTransposed` [n×m] (C(i, j) at c[j·m + i]). `work` is scratch of at
-   * least `sparseWorkSize(m, k)` floats from `alloc`. Used where max-pooling leaves 3 of 4 entries
-   * of an error zero (a convolution's backward pass).
+   * Where A is at most half nonzero only its nonzero entries are multiplied: C(i, j) =
+   * Σ_{p : A(i, p) ≠ 0} A(i, p) · B[p, j], the values of a dense product except that a skipped
+   * zero does not carry NaN or ∞ from B (a denser A may be multiplied in full, zeros included). C is
+   * stored [m×n], or with `cTransposed` [n×m] (C(i, j) at c[j·m + i]). With `accumulate`, a
+   * row-major C is added to term by term, a transposed C gets the finished sum added. `work` is
+   * scratch of at least `sparseWorkSize(m, k)` floats from `alloc`; ars and aks must not be
+   * negative. Used where max-pooling leaves 3 of 4 entries of an error zero (a convolution's
+   * backward pass).
    */
   gemmSparseA(m: number, n: number, k: number, a: Float32Array, ars: number, aks: number, b: Float32Array, c: Float32Array, cTransposed: boolean, accumulate: boolean, work: Float32Array): void;
 

@@ -66,13 +66,16 @@ export const referenceKernels: Kernels = {
   },
 
   gemmSparseA(m, n, k, a, ars, aks, b, c, cTransposed, accumulate) {
+    let nonzero = 0;
+    for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) if (a[i * ars + p * aks] !== 0) nonzero++;
+    const dense = 2 * nonzero > m * k; // then zeros are multiplied too, as in gemm
     const at = (i: number, j: number) => (cTransposed ? j * m + i : i * n + j);
     for (let i = 0; i < m; i++)
       for (let j = 0; j < n; j++) {
         let s = 0;
         for (let p = 0; p < k; p++) {
           const aip = a[i * ars + p * aks]!;
-          if (aip !== 0) s = Math.fround(s + aip * b[p * n + j]!);
+          if (aip !== 0 || dense) s = Math.fround(s + aip * b[p * n + j]!);
         }
         c[at(i, j)] = accumulate ? c[at(i, j)]! + s : s;
       }

@@ -6,7 +6,11 @@ import { initBiases, initWeights } from '../init/initializers.js';
 import { sparseWorkSize } from '../kernels/kernels.js';
 import { makeParam, type Layer, type LayerContext, type Param } from './layer.js';
 
-/** Floats of im2col buffer a convolution may use at once; larger batches are done in chunks. */
+/**
+ * Floats each of a convolution's chunk buffers may hold (the unfolded patches as columns, as rows,
+ * and the sparse products' lists, about 2·filters floats a position); larger batches are done in
+ * chunks.
+ */
 export const CONV_COLUMN_BUDGET = 1 << 19;
 
 /**
@@ -82,8 +86,8 @@ export class Conv2d implements Layer {
   private out: Float32Array = new Float32Array(0);
   private inputError: Float32Array = new Float32Array(0);
   private input: Float32Array | null = null;
-  /** `rows` still holds the unfolded patches of the last forward's (single-chunk) batch (forward by rows). */
-  private unfolded = false;
+  /** `rows` still holds the unfolded patches of the last forward's batch (by rows, one chunk), of this many examples. */
+  private unfolded = 0;
 
   constructor(
     readonly inputShape: Shape,
@@ -121,7 +125,7 @@ export class Conv2d implements Layer {
 
   setCapacity(capacity: number): void {
     const k = this.ctx.kernels;
-    this.chunk = Math.max(1, Math.min(capacity, Math.floor(CONV_COLUMN_BUDGET / (this.patch * this.plane))));
+    this.chunk = Math.max(1, Math.min(capacity, Math.floor(CONV_COLUMN_BUDGET / (Math.max(this.patch, 2 * this.filters) * this.plane))));
     const positions = this.chunk * this.plane;
     this.col = k.alloc(this.patch * positions);
     this.rows = k.alloc(this.patch * positions);
@@ -129,7 +133,7 @@ export class Conv2d implements Layer {
     this.tmp = k.alloc(this.filters * this.chunk * this.plane);
     this.out = k.alloc(capacity * this.outSize);
     this.inputError = k.alloc(capacity * this.inSize);
-    this.unfolded = false;
+    this.unfolded = 0;
   }
 
   private unfoldRows(input: Float32Array, first: number, count: number): void {
@@ -153,7 +157,7 @@ export class Conv2d implements Layer {
       k.addChannelBias(this.tmp, this.biases.value, 1, this.filters, n);
       k.channelsToBatch(this.tmp, count, this.filters, this.plane, this.out, first * this.outSize);
     }
-    this.unfolded = this.byRows && batch <= this.chunk;
+    this.unfolded = this.byRows && batch <= this.chunk ? batch : 0;
     return this.out;
   }
 
@@ -173,7 +177,7 @@ export class Conv2d implements Layer {
       const count = Math.min(this.chunk, batch - first);
       const n = count * this.plane;
       const acc = accumulate || first > 0;
-      if (!this.unfolded) this.unfoldRows(this.input, first, count);
+      if (this.unfolded !== batch) this.unfoldRows(this.input, first, count); // (a batch of one chunk)
       k.batchToChannels(delta, first * this.outSize, count, this.filters, this.plane, this.tmp);
       k.gemmSparseA(this.filters, this.patch, n, this.tmp, n, 1, this.rows, this.weights.grad, false, acc, this.work);
       k.channelSums(this.tmp, 1, this.filters, n, this.biases.grad, acc);

@@ -14,7 +14,7 @@ import { enableRelaxedSimd } from './relaxed-simd.js';
  * main thread. One range a thread, rather than more and smaller ones, was measured faster (MLP at
  * mini-batch 100: 0.32 against 0.35 s an epoch with 8): each thread then works on the same part of
  * W every call, and that part stays in its core's cache. `gemmSparseA` lists the nonzeros on the
- * main thread (`sparsePack`), then splits its rows in groups of 4. The convolution helpers (im2col, col2im),
+ * main thread (`sparsePack`), then splits its rows in groups of 4 (im2row is not split). The convolution helpers (im2col, col2im),
  * max-pooling, ReLU and the optimizer steps are split the same way (by rows, channels, planes or
  * elements) when they touch at least `minFloats` floats. Smaller calls and all other kernels run
  * inline on the main thread, where handing work over would cost more than it saves.
@@ -260,13 +260,13 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
       product(OP.GEMM_TN, x.gemmTN, m, n, kk, ptr(a, kk * m), ptr(b, kk * n), ptr(c, m * n), accumulate, 8, 4, true);
     },
     gemmSparseA(m, n, kk, a, ars, aks, b, cc, cT, accumulate, work) {
-      if (closed || alone > 0 || 2 * m * n * kk < minFlops || m < 8 || kk <= 0) return base.gemmSparseA(m, n, kk, a, ars, aks, b, cc, cT, accumulate, work);
+      if (closed || alone > 0 || 2 * m * n * kk < minFlops || m < 8 || kk <= 0 || ars < 0 || aks < 0) return base.gemmSparseA(m, n, kk, a, ars, aks, b, cc, cT, accumulate, work);
       const pa = ptr(a, (m - 1) * ars + (kk - 1) * aks + 1), pb = ptr(b, kk * n), pc = ptr(cc, m * n), pw = ptr(work, sparseWorkSize(m, kk));
       const nonzero = x.sparsePack(m, kk, pa, ars, aks, pw);
       if (2 * nonzero > m * kk) {
         // mostly nonzero: the dense product, split as those are (the values of the one-thread fallback)
         if (!cT && aks === 1 && ars === kk) return k.gemm(m, n, kk, a, b, cc, accumulate);
-        if (cT && ars === 1 && aks === m) return k.gemmTN(n, m, kk, b, a, cc, accumulate);
+        if (cT && ars === 1 && aks === m && !accumulate) return k.gemmTN(n, m, kk, b, a, cc, false);
         return base.gemmSparseA(m, n, kk, a, ars, aks, b, cc, cT, accumulate, work);
       }
       if (2 * nonzero * n < minFlops) return x.sparseRows(m, n, kk, pb, pc, cT, accumulate, pw, 0, m);
