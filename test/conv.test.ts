@@ -4,7 +4,7 @@ import type { PaddingName } from '../src/core/config.js';
 import { Rng } from '../src/core/rng.js';
 import { referenceKernels } from '../src/kernels/reference.js';
 import { createWasmKernels } from '../src/kernels/index.js';
-import { Conv2d, ROW_PATCH_MIN, convOutputSize } from '../src/layers/conv2d.js';
+import { CONV_COLUMN_BUDGET, Conv2d, ROW_PATCH_MIN, convOutputSize } from '../src/layers/conv2d.js';
 import type { LayerContext } from '../src/layers/layer.js';
 
 const k = referenceKernels;
@@ -228,4 +228,17 @@ test('conv2d: the wasm backend\'s sparse backward equals the reference, for a ma
         for (let i = 0; i < ref[key].length; i++) close(fast[key][i]!, ref[key][i]!, 1e-5, `${label(cs)}, ${what}: ${key}[${i}]`);
     }
   }
+});
+
+test('conv2d buffers for a large batch stay within the chunk budget, many filters included (the sparse lists count)', () => {
+  // 64 filters of 3×3 on 1×28×28: 9 inputs a patch, but the sparse products list about 2·64 floats a position
+  const sizes: number[] = [];
+  const counting = { ...k, alloc: (n: number) => (sizes.push(n), new Float32Array(n)) };
+  const layer = new Conv2d([1, 28, 28], 64, 3, 1, 'valid', ctx(1, counting));
+  sizes.length = 0;
+  layer.setCapacity(250);
+  const byBatch = [250 * 64 * 26 * 26, 250 * 28 * 28]; // the output and the input error: one block an example, as in every layer
+  const chunkBuffers = sizes.filter((n) => !byBatch.includes(n));
+  assert.equal(sizes.length - chunkBuffers.length, 2);
+  for (const n of chunkBuffers) assert.ok(n <= 1.1 * CONV_COLUMN_BUDGET, `a chunk buffer of ${n} floats (budget ${CONV_COLUMN_BUDGET})`);
 });

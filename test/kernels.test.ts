@@ -388,6 +388,20 @@ for (const be of BACKENDS) {
       }
     });
 
+    test('gemmSparseA into a transposed C with accumulate adds the finished sum, for a sparse and a dense A alike; negative strides are refused', () => {
+      const m = 12, n = 37, k = 40;
+      for (const zeros of [0.85, 0]) {
+        const t = rand(k * m).map((v) => (rng.uniform() < zeros ? 0 : v)); // Aᵀ stored [k×m], as a convolution's input error reads it
+        const b = rand(k * n), c0 = rand(m * n);
+        const sum = take(K, m * n);
+        K.gemmSparseA(m, n, k, put(K, t), 1, m, put(K, b), sum, true, false, take(K, sparseWorkSize(m, k)));
+        const C = put(K, c0);
+        K.gemmSparseA(m, n, k, put(K, t), 1, m, put(K, b), C, true, true, take(K, sparseWorkSize(m, k)));
+        for (let q = 0; q < m * n; q++) assert.equal(C[q], Math.fround(c0[q]! + sum[q]!), `zeros ${zeros}: element ${q} is C + the finished sum`);
+      }
+      assert.throws(() => K.gemmSparseA(2, 2, 2, take(K, 4), -1, 1, take(K, 4), take(K, 4), false, false, take(K, sparseWorkSize(2, 2))), /strides must not be negative/);
+    });
+
     test('gemmSparseA skips the zeros of a sparse A: a NaN in B met only by zeros does not reach C', () => {
       const m = 6, n = 9, k = 40;
       const a = new Float32Array(m * k);

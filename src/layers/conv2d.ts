@@ -8,7 +8,7 @@ import { makeParam, type Layer, type LayerContext, type Param } from './layer.js
 
 /**
  * Floats each of a convolution's chunk buffers may hold (the unfolded patches as columns, as rows,
- * and the sparse products' lists, about 2·filters floats a position); larger batches are done in
+ * and the sparse products' lists, 2·filters + 34 floats a position); larger batches are done in
  * chunks.
  */
 export const CONV_COLUMN_BUDGET = 1 << 19;
@@ -125,7 +125,9 @@ export class Conv2d implements Layer {
 
   setCapacity(capacity: number): void {
     const k = this.ctx.kernels;
-    this.chunk = Math.max(1, Math.min(capacity, Math.floor(CONV_COLUMN_BUDGET / (Math.max(this.patch, 2 * this.filters) * this.plane))));
+    // floats a position: the patch (as a column, as a row), and the sparse products' lists (sparseWorkSize)
+    const perPosition = Math.max(this.patch, 2 * this.filters + 34);
+    this.chunk = Math.max(1, Math.min(capacity, Math.floor(CONV_COLUMN_BUDGET / (perPosition * this.plane))));
     const positions = this.chunk * this.plane;
     this.col = k.alloc(this.patch * positions);
     this.rows = k.alloc(this.patch * positions);
