@@ -70,7 +70,7 @@ const PACK = memory.data<u8>([
   for (let e = e0; e < e1; e++) {
     const o = <usize>e << 2;
     const x = v128.load32_splat(val + o);
-    const b = pb + <usize>load<i32>(idx + o) * ldb4;
+    const b = pb + <usize>load<i32>(idx + o);
     c0 = madd(x, v128.load(b), c0); c1 = madd(x, v128.load(b, 16), c1);
     c2 = madd(x, v128.load(b, 32), c2); c3 = madd(x, v128.load(b, 48), c3);
     c4 = madd(x, v128.load(b, 64), c4); c5 = madd(x, v128.load(b, 80), c5);
@@ -91,7 +91,7 @@ const PACK = memory.data<u8>([
   for (let e = e0; e < e1; e++) {
     const o = <usize>e << 2;
     const x = v128.load32_splat(val + o);
-    const b = pb + <usize>load<i32>(idx + o) * ldb4;
+    const b = pb + <usize>load<i32>(idx + o);
     c0 = madd(x, v128.load(b), c0); c1 = madd(x, v128.load(b, 16), c1); c2 = madd(x, v128.load(b, 32), c2);
     c3 = madd(x, v128.load(b, 48), c3); c4 = madd(x, v128.load(b, 64), c4); c5 = madd(x, v128.load(b, 80), c5);
   }
@@ -107,7 +107,7 @@ const PACK = memory.data<u8>([
   for (let e = e0; e < e1; e++) {
     const o = <usize>e << 2;
     const x = v128.load32_splat(val + o);
-    const b = pb + <usize>load<i32>(idx + o) * ldb4;
+    const b = pb + <usize>load<i32>(idx + o);
     c0 = madd(x, v128.load(b), c0); c1 = madd(x, v128.load(b, 16), c1);
   }
   v128.store(pc, c0); v128.store(pc, c1, 16);
@@ -119,7 +119,7 @@ const PACK = memory.data<u8>([
   let c0 = fromC ? v128.load(pc) : f32x4.splat(0);
   for (let e = e0; e < e1; e++) {
     const o = <usize>e << 2;
-    c0 = madd(v128.load32_splat(val + o), v128.load(pb + <usize>load<i32>(idx + o) * ldb4), c0);
+    c0 = madd(v128.load32_splat(val + o), v128.load(pb + <usize>load<i32>(idx + o)), c0);
   }
   v128.store(pc, c0);
 }
@@ -130,7 +130,7 @@ const PACK = memory.data<u8>([
   let s: f32 = fromC ? load<f32>(pc) : 0;
   for (let e = e0; e < e1; e++) {
     const o = <usize>e << 2;
-    s = madd1(load<f32>(val + o), load<f32>(pb + <usize>load<i32>(idx + o) * ldb4), s);
+    s = madd1(load<f32>(val + o), load<f32>(pb + <usize>load<i32>(idx + o)), s);
   }
   store<f32>(pc, s);
 }
@@ -154,10 +154,10 @@ const PACK = memory.data<u8>([
 
 /**
  * Step 1 of `gemmSparseA`: each row's nonzero entries of A(i, p) = a[i·ars + p·aks], in increasing
- * p, as depth indexes at work + i·k and values at work + m·k + i·k; the counts after them. Returns
- * the number of nonzero entries. NaN counts as nonzero.
+ * p, as the byte offsets p·ldb4 of their rows of B at work + i·k and values at work + m·k + i·k;
+ * the counts after them. Returns the number of nonzero entries. NaN counts as nonzero.
  */
-export function sparsePack(m: i32, k: i32, pa: usize, ars: i32, aks: i32, work: usize): i32 {
+export function sparsePack(m: i32, k: i32, pa: usize, ars: i32, aks: i32, work: usize, ldb4: i32): i32 {
   const ars4 = <usize>ars << 2, aks4 = <usize>aks << 2;
   const idx = work, val = work + ((<usize>m * <usize>k) << 2), count = lists(work, m, k);
   let nonzero = 0;
@@ -175,7 +175,7 @@ export function sparsePack(m: i32, k: i32, pa: usize, ars: i32, aks: i32, work: 
       const t = PACK + (<usize>mask << 4);
       const o = base + (<usize>c << 2);
       v128.store(val + o, v128.swizzle(v, v128.load(t)));
-      v128.store(idx + o, i32x4.add(i32x4.splat(p), v128.load(t, 256)));
+      v128.store(idx + o, i32x4.mul(i32x4.add(i32x4.splat(p), v128.load(t, 256)), i32x4.splat(ldb4)));
       c += <i32>popcnt(mask);
     }
     // the rest (strided rows entirely): each entry written, kept by advancing the count
@@ -183,7 +183,7 @@ export function sparsePack(m: i32, k: i32, pa: usize, ars: i32, aks: i32, work: 
     for (let p = k4; p < k; p++) {
       const v = load<f32>(src);
       const o = base + (<usize>c << 2);
-      store<i32>(idx + o, p);
+      store<i32>(idx + o, p * ldb4);
       store<f32>(val + o, v);
       c += i32(v != 0);
       src += aks4;
@@ -258,14 +258,14 @@ export function sparseRows(m: i32, n: i32, k: i32, pb: usize, pc: usize, cT: boo
     const bj = pb + (<usize>j0 << 2);
     for (let i = i0; i < i1; i++) store<i32>(cursor + (<usize>i << 2), 0);
     for (let p0 = 0; p0 < k; p0 += DEPTH) {
-      const p1 = min(p0 + DEPTH, k);
+      const lim = min(p0 + DEPTH, k) * <i32>ldb4; // entries hold p·ldb4
       const fromC = accumulate || p0 > 0;
       for (let i = i0; i < i1; i++) {
         const base = <usize>i * <usize>k << 2;
         const rowIdx = idx + base;
         const e0 = load<i32>(cursor + (<usize>i << 2)), c = load<i32>(count + (<usize>i << 2));
         let e1 = e0;
-        while (e1 < c && load<i32>(rowIdx + (<usize>e1 << 2)) < p1) e1++;
+        while (e1 < c && load<i32>(rowIdx + (<usize>e1 << 2)) < lim) e1++;
         store<i32>(cursor + (<usize>i << 2), e1);
         if (e1 == e0 && fromC) continue; // nothing to add to these columns
         rowTiles(width, e0, e1, rowIdx, val + base, bj, ldb4, pc + <usize>i * ldc4 + (<usize>j0 << 2), fromC);
@@ -290,7 +290,7 @@ export function gemmSparseA(m: i32, n: i32, k: i32, pa: usize, ars: i32, aks: i3
     if (!accumulate) memory.fill(pc, 0, (<usize>m * <usize>n) << 2);
     return;
   }
-  const nonzero = sparsePack(m, k, pa, ars, aks, work);
+  const nonzero = sparsePack(m, k, pa, ars, aks, work, n << 2);
   const dense = <i64>nonzero * 2 > <i64>m * <i64>k;
   if (dense && !cT) {
     outer(m, n, k, pa, ars, aks, pb, n, pc, n, accumulate);

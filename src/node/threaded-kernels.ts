@@ -262,7 +262,7 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
     gemmSparseA(m, n, kk, a, ars, aks, b, cc, cT, accumulate, work) {
       if (closed || alone > 0 || 2 * m * n * kk < minFlops || m < 8 || kk <= 0 || ars < 0 || aks < 0) return base.gemmSparseA(m, n, kk, a, ars, aks, b, cc, cT, accumulate, work);
       const pa = ptr(a, (m - 1) * ars + (kk - 1) * aks + 1), pb = ptr(b, kk * n), pc = ptr(cc, m * n), pw = ptr(work, sparseWorkSize(m, kk));
-      const nonzero = x.sparsePack(m, kk, pa, ars, aks, pw);
+      const nonzero = x.sparsePack(m, kk, pa, ars, aks, pw, 4 * n);
       if (2 * nonzero > m * kk) {
         // mostly nonzero: the dense product, split as those are (the values of the one-thread fallback)
         if (!cT && aks === 1 && ars === kk) return k.gemm(m, n, kk, a, b, cc, accumulate);

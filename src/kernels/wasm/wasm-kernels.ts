@@ -21,8 +21,8 @@ export interface WasmExports {
   gemmNT(m: number, n: number, k: number, a: number, b: number, c: number, acc: boolean, i0: number, i1: number, j0: number, j1: number): void;
   gemmTN(m: number, n: number, k: number, a: number, b: number, c: number, acc: boolean, i0: number, i1: number, j0: number, j1: number): void;
   gemmSparseA(m: number, n: number, k: number, a: number, ars: number, aks: number, b: number, c: number, cT: boolean, acc: boolean, work: number): void;
-  /** gemmSparseA's first step: the nonzero entries of each row into `work`; returns their number. */
-  sparsePack(m: number, k: number, a: number, ars: number, aks: number, work: number): number;
+  /** gemmSparseA's first step: the nonzero entries of each row into `work` (with B's row length in bytes, ldb4 = 4n); returns their number. */
+  sparsePack(m: number, k: number, a: number, ars: number, aks: number, work: number, ldb4: number): number;
   /** gemmSparseA's second step for rows [i0, i1) of C (i0 a multiple of 4; for threads). */
   sparseRows(m: number, n: number, k: number, b: number, c: number, cT: boolean, acc: boolean, work: number, i0: number, i1: number): void;
   addRowVector(x: number, bias: number, rows: number, cols: number): void;
