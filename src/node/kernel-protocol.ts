@@ -97,6 +97,8 @@ export const OP = {
   NONE: 14,
   /** gemmSparseA's products (after the main thread's `sparsePack`) by groups of 4 rows of C. */
   SPARSE: 15,
+  /** im2row by examples (each example's rows of the unfolded matrix). */
+  IM2ROW: 16,
 } as const;
 
 /** The float64 answer slot of the replica mailbox. */
@@ -134,6 +136,11 @@ function runChunk(x: WasmExports, c: Int32Array, f: Float32Array, op: number, r:
     case OP.IM2COL: // x, xOff, count, c, h, w, k, stride, padY, padX, oh, ow, col
       x.im2colRows(A(0), A(1), A(2), A(3), A(4), A(5), A(6), A(7), A(8), A(9), A(10), A(11), A(12), lo, hi);
       return;
+    case OP.IM2ROW: { // x, xOff, count, c, h, w, k, stride, padY, padX, oh, ow, rows: examples [lo, hi)
+      const inSize = A(3) * A(4) * A(5), rowFloats = A(3) * A(6) * A(6) * A(10) * A(11);
+      x.im2row(A(0), A(1) + lo * inSize, len, A(3), A(4), A(5), A(6), A(7), A(8), A(9), A(10), A(11), A(12) + 4 * lo * rowFloats);
+      return;
+    }
     case OP.COL2IM: // col, count, c, h, w, k, stride, padY, padX, oh, ow, dx, dxOff
       x.col2imChannels(A(0), A(1), A(2), A(3), A(4), A(5), A(6), A(7), A(8), A(9), A(10), A(11), A(12), lo, hi);
       return;

@@ -14,7 +14,7 @@ import { enableRelaxedSimd } from './relaxed-simd.js';
  * main thread. One range a thread, rather than more and smaller ones, was measured faster (MLP at
  * mini-batch 100: 0.32 against 0.35 s an epoch with 8): each thread then works on the same part of
  * W every call, and that part stays in its core's cache. `gemmSparseA` lists the nonzeros on the
- * main thread (`sparsePack`), then splits its rows in groups of 4 (im2row is not split). The convolution helpers (im2col, col2im),
+ * main thread (`sparsePack`), then splits its rows in groups of 4. im2row is split by examples. The convolution helpers (im2col, col2im),
  * max-pooling, ReLU and the optimizer steps are split the same way (by rows, channels, planes or
  * elements) when they touch at least `minFloats` floats. Smaller calls and all other kernels run
  * inline on the main thread, where handing work over would cost more than it saves.
@@ -271,6 +271,11 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
       }
       if (2 * nonzero * n < minFlops) return x.sparseRows(m, n, kk, pb, pc, cT, accumulate, pw, 0, m);
       ranges(OP.SPARSE, [m, n, kk, pb, pc, cT ? 1 : 0, accumulate ? 1 : 0, pw], Math.ceil(m / 4));
+    },
+    im2row(v, xOff, count, cc, h, w, kk, stride, padY, padX, oh, ow, rows) {
+      const n = cc * kk * kk * count * oh * ow;
+      if (closed || alone > 0 || n < minFloats || count < 2) return base.im2row(v, xOff, count, cc, h, w, kk, stride, padY, padX, oh, ow, rows);
+      ranges(OP.IM2ROW, [ptr(v, xOff + count * cc * h * w), xOff, count, cc, h, w, kk, stride, padY, padX, oh, ow, ptr(rows, n)], count);
     },
     im2col(v, xOff, count, cc, h, w, kk, stride, padY, padX, oh, ow, col) {
       const rows = cc * kk * kk, n = rows * count * oh * ow;
