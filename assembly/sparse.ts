@@ -154,8 +154,9 @@ const PACK = memory.data<u8>([
 
 /**
  * Step 1 of `gemmSparseA`: each row's nonzero entries of A(i, p) = a[i·ars + p·aks], in increasing
- * p, as the byte offsets p·ldb4 of their rows of B at work + i·k and values at work + m·k + i·k;
- * the counts after them. Returns the number of nonzero entries. NaN counts as nonzero.
+ * p, as the byte offsets p·ldb4 of their rows of B at work + i·k (i32: B under 2 GiB, which the
+ * wrapper checks) and values at work + m·k + i·k; the counts after them. Returns the number of
+ * nonzero entries. NaN counts as nonzero.
  */
 export function sparsePack(m: i32, k: i32, pa: usize, ars: i32, aks: i32, work: usize, ldb4: i32): i32 {
   const ars4 = <usize>ars << 2, aks4 = <usize>aks << 2;

@@ -5,7 +5,8 @@ import type { WasmExports } from '../kernels/wasm/wasm-kernels.js';
  * matrix product: a control block of Int32 slots in the shared wasm memory.
  *
  * A product is cut into chunks (column or row ranges aligned to the kernels' tiles); the other
- * split kernels (im2col, col2im, pooling, ReLU) into ranges of rows, channels, planes or elements
+ * split kernels (im2col, im2row, col2im, pooling, ReLU, the sparse products' rows) into ranges of
+ * rows, examples, channels, planes or elements
  * (`EXTENT` items, `PER` a chunk), each range written by one thread only. Chunk
  * numbers are global and only grow: a product owns chunks [START, END). Every thread, the main
  * one included, claims the next chunk with a compare-exchange on NEXT while it lies in its

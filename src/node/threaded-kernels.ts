@@ -14,9 +14,9 @@ import { enableRelaxedSimd } from './relaxed-simd.js';
  * main thread. One range a thread, rather than more and smaller ones, was measured faster (MLP at
  * mini-batch 100: 0.32 against 0.35 s an epoch with 8): each thread then works on the same part of
  * W every call, and that part stays in its core's cache. `gemmSparseA` lists the nonzeros on the
- * main thread (`sparsePack`), then splits its rows in groups of 4. im2row is split by examples. The convolution helpers (im2col, col2im),
- * max-pooling, ReLU and the optimizer steps are split the same way (by rows, channels, planes or
- * elements) when they touch at least `minFloats` floats. Smaller calls and all other kernels run
+ * main thread (`sparsePack`), then splits its rows in groups of 4. The convolution helpers (im2col,
+ * im2row, col2im), max-pooling, ReLU and the optimizer steps are split the same way (by rows,
+ * examples, channels, planes or elements) when they touch at least `minFloats` floats. Smaller calls and all other kernels run
  * inline on the main thread, where handing work over would cost more than it saves.
  *
  * Reproducibility: the wasm kernels compute each element of a product by one fixed sequence of
@@ -62,7 +62,7 @@ export interface ThreadedOptions {
   threads?: number;
   /** Split products of at least this many flops (default 1e6, measured by `npm run bench`). */
   minFlops?: number;
-  /** Split im2col, col2im, pooling, ReLU and optimizer steps that touch at least this many floats (default 32768). */
+  /** Split im2col, im2row, col2im, pooling, ReLU and optimizer steps that touch at least this many floats (default 32768). */
   minFloats?: number;
   /** How long a worker spins waiting for the next task before it sleeps (µs, default 200). */
   spinMicros?: number;
@@ -264,10 +264,11 @@ export async function createThreadedKernels(opts: ThreadedOptions = {}): Promise
       const pa = ptr(a, (m - 1) * ars + (kk - 1) * aks + 1), pb = ptr(b, kk * n), pc = ptr(cc, m * n), pw = ptr(work, sparseWorkSize(m, kk));
       const nonzero = x.sparsePack(m, kk, pa, ars, aks, pw, 4 * n);
       if (2 * nonzero > m * kk) {
-        // mostly nonzero: the dense product, split as those are (the values of the one-thread fallback)
-        if (!cT && aks === 1 && ars === kk) return k.gemm(m, n, kk, a, b, cc, accumulate);
-        if (cT && ars === 1 && aks === m && !accumulate) return k.gemmTN(n, m, kk, b, a, cc, false);
-        return base.gemmSparseA(m, n, kk, a, ars, aks, b, cc, cT, accumulate, work);
+        // mostly nonzero: the one-thread backend's dense loops, split as the products are where
+        // they are one (same values); a transposed C with accumulate goes on to the sparse rows,
+        // as it does there
+        if (!cT) return aks === 1 && ars === kk ? k.gemm(m, n, kk, a, b, cc, accumulate) : base.gemmSparseA(m, n, kk, a, ars, aks, b, cc, cT, accumulate, work);
+        if (ars === 1 && !accumulate) return aks === m ? k.gemmTN(n, m, kk, b, a, cc, false) : base.gemmSparseA(m, n, kk, a, ars, aks, b, cc, cT, accumulate, work);
       }
       if (2 * nonzero * n < minFlops) return x.sparseRows(m, n, kk, pb, pc, cT, accumulate, pw, 0, m);
       ranges(OP.SPARSE, [m, n, kk, pb, pc, cT ? 1 : 0, accumulate ? 1 : 0, pw], Math.ceil(m / 4));

@@ -311,6 +311,7 @@ function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: Web
 
     gemmSparseA(m, n, kk, a, ars, aks, b, c, cTransposed, accumulate, work) {
       if (ars < 0 || aks < 0) throw new Error(`${name} kernels: gemmSparseA strides must not be negative (got ${ars}, ${aks})`);
+      if (4 * kk * n >= 2 ** 31) throw new Error(`${name} kernels: gemmSparseA's B of ${kk}×${n} floats is too large (its row offsets are 32-bit)`);
       const aEnd = m > 0 && kk > 0 ? (m - 1) * ars + (kk - 1) * aks + 1 : 0;
       x.gemmSparseA(m, n, kk, ptr(a, aEnd), ars, aks, ptr(b, kk * n), ptr(c, m * n), cTransposed, accumulate, ptr(work, sparseWorkSize(m, kk)));
     },
