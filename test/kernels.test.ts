@@ -83,6 +83,18 @@ function gemmSizes(form: Form, m: number, n: number, k: number): [number, number
   return form === 'gemm' ? [m * k, k * n] : form === 'gemmNT' ? [m * k, n * k] : [k * m, k * n];
 }
 
+/** Image batches, kernel sizes, strides and paddings for the unfolding kernels, with their output sizes. */
+function* unfoldCases(kernelSizes: readonly number[]) {
+  for (const [count, c, h, w] of [[1, 1, 5, 5], [2, 3, 7, 6], [3, 2, 12, 12], [1, 1, 28, 28]] as const)
+    for (const k of kernelSizes)
+      for (const stride of [1, 2])
+        for (const pad of [0, 1, 2]) {
+          if (k > h + 2 * pad || k > w + 2 * pad) continue;
+          const oh = Math.floor((h + 2 * pad - k) / stride) + 1, ow = Math.floor((w + 2 * pad - k) / stride) + 1;
+          yield { count, c, h, w, k, stride, pad, oh, ow };
+        }
+}
+
 for (const be of BACKENDS) {
   describe(be.label, () => {
     let K: Kernels;
@@ -277,62 +289,52 @@ for (const be of BACKENDS) {
     });
 
     test('im2col and col2im for kernels 1-5, strides 1-2, paddings 0-2', () => {
-      for (const [count, c, h, w] of [[1, 1, 5, 5], [2, 3, 7, 6], [3, 2, 12, 12], [1, 1, 28, 28]] as const)
-        for (const k of [1, 2, 3, 5])
-          for (const stride of [1, 2])
-            for (const pad of [0, 1, 2]) {
-              if (k > h + 2 * pad || k > w + 2 * pad) continue;
-              const oh = Math.floor((h + 2 * pad - k) / stride) + 1, ow = Math.floor((w + 2 * pad - k) / stride) + 1;
-              const xOff = 3;
-              const x = rand(xOff + count * c * h * w);
-              const nc = c * k * k * count * oh * ow;
-              const want = new Float32Array(nc);
-              R.im2col(x, xOff, count, c, h, w, k, stride, pad, pad, oh, ow, want);
-              const col = take(K, nc);
-              col.fill(7);
-              K.im2col(put(K, x), xOff, count, c, h, w, k, stride, pad, pad, oh, ow, col);
-              close(col, want, nc, `im2col ${count}x${c}x${h}x${w} k${k} s${stride} p${pad}`, 0, 0);
-              const cv = rand(nc);
-              const wantDx = rand(xOff + count * c * h * w);
-              const dx = put(K, wantDx);
-              R.col2im(cv, count, c, h, w, k, stride, pad, pad, oh, ow, wantDx, xOff);
-              K.col2im(put(K, cv), count, c, h, w, k, stride, pad, pad, oh, ow, dx, xOff);
-              close(dx, wantDx, wantDx.length, `col2im ${count}x${c}x${h}x${w} k${k} s${stride} p${pad}`, 1e-5, 1e-6);
-            }
+      for (const { count, c, h, w, k, stride, pad, oh, ow } of unfoldCases([1, 2, 3, 5])) {
+        const xOff = 3;
+        const x = rand(xOff + count * c * h * w);
+        const nc = c * k * k * count * oh * ow;
+        const want = new Float32Array(nc);
+        R.im2col(x, xOff, count, c, h, w, k, stride, pad, pad, oh, ow, want);
+        const col = take(K, nc);
+        col.fill(7);
+        K.im2col(put(K, x), xOff, count, c, h, w, k, stride, pad, pad, oh, ow, col);
+        close(col, want, nc, `im2col ${count}x${c}x${h}x${w} k${k} s${stride} p${pad}`, 0, 0);
+        const cv = rand(nc);
+        const wantDx = rand(xOff + count * c * h * w);
+        const dx = put(K, wantDx);
+        R.col2im(cv, count, c, h, w, k, stride, pad, pad, oh, ow, wantDx, xOff);
+        K.col2im(put(K, cv), count, c, h, w, k, stride, pad, pad, oh, ow, dx, xOff);
+        close(dx, wantDx, wantDx.length, `col2im ${count}x${c}x${h}x${w} k${k} s${stride} p${pad}`, 1e-5, 1e-6);
+      }
     });
 
     test('im2row equals the reference and is im2col transposed, for kernels 1-7, strides 1-2, paddings 0-2', () => {
-      for (const [count, c, h, w] of [[1, 1, 5, 5], [2, 3, 7, 6], [3, 2, 12, 12], [1, 1, 28, 28]] as const)
-        for (const k of [1, 2, 3, 4, 5, 7])
-          for (const stride of [1, 2])
-            for (const pad of [0, 1, 2]) {
-              if (k > h + 2 * pad || k > w + 2 * pad) continue;
-              const oh = Math.floor((h + 2 * pad - k) / stride) + 1, ow = Math.floor((w + 2 * pad - k) / stride) + 1;
-              const xOff = 3;
-              const x = rand(xOff + count * c * h * w);
-              const patch = c * k * k, positions = count * oh * ow;
-              const want = new Float32Array(patch * positions);
-              R.im2row(x, xOff, count, c, h, w, k, stride, pad, pad, oh, ow, want);
-              const cols = new Float32Array(patch * positions);
-              R.im2col(x, xOff, count, c, h, w, k, stride, pad, pad, oh, ow, cols);
-              for (let r = 0; r < patch; r++)
-                for (let p = 0; p < positions; p++)
-                  if (want[p * patch + r] !== cols[r * positions + p]) assert.fail(`reference im2row is not im2col transposed at row ${p}, column ${r}`);
-              const rows = take(K, patch * positions + 1);
-              rows.fill(7);
-              K.im2row(put(K, x), xOff, count, c, h, w, k, stride, pad, pad, oh, ow, rows);
-              close(rows, want, patch * positions, `im2row ${count}x${c}x${h}x${w} k${k} s${stride} p${pad}`, 0, 0);
-              assert.equal(rows[patch * positions], 7, 'im2row wrote past its rows');
-              // asymmetric padding (as 'same' with an even kernel) and one more output row and column
-              // than fit, reaching past the far edges
-              const [padY, padX, oh2, ow2] = [pad, pad === 2 ? 0 : pad + 1, oh + 1, ow + 1];
-              const n2 = patch * count * oh2 * ow2;
-              const want2 = new Float32Array(n2);
-              R.im2row(x, xOff, count, c, h, w, k, stride, padY, padX, oh2, ow2, want2);
-              const rows2 = take(K, n2);
-              K.im2row(put(K, x), xOff, count, c, h, w, k, stride, padY, padX, oh2, ow2, rows2);
-              close(rows2, want2, n2, `im2row ${count}x${c}x${h}x${w} k${k} s${stride} padY ${padY} padX ${padX}, ${oh2}x${ow2} outputs`, 0, 0);
-            }
+      for (const { count, c, h, w, k, stride, pad, oh, ow } of unfoldCases([1, 2, 3, 4, 5, 7])) {
+        const xOff = 3;
+        const x = rand(xOff + count * c * h * w);
+        const patch = c * k * k, positions = count * oh * ow;
+        const want = new Float32Array(patch * positions);
+        R.im2row(x, xOff, count, c, h, w, k, stride, pad, pad, oh, ow, want);
+        const cols = new Float32Array(patch * positions);
+        R.im2col(x, xOff, count, c, h, w, k, stride, pad, pad, oh, ow, cols);
+        for (let r = 0; r < patch; r++)
+          for (let p = 0; p < positions; p++)
+            if (want[p * patch + r] !== cols[r * positions + p]) assert.fail(`reference im2row is not im2col transposed at row ${p}, column ${r}`);
+        const rows = take(K, patch * positions + 1);
+        rows.fill(7);
+        K.im2row(put(K, x), xOff, count, c, h, w, k, stride, pad, pad, oh, ow, rows);
+        close(rows, want, patch * positions, `im2row ${count}x${c}x${h}x${w} k${k} s${stride} p${pad}`, 0, 0);
+        assert.equal(rows[patch * positions], 7, 'im2row wrote past its rows');
+        // asymmetric padding (as 'same' with an even kernel) and one more output row and column
+        // than fit, reaching past the far edges
+        const [padY, padX, oh2, ow2] = [pad, pad === 2 ? 0 : pad + 1, oh + 1, ow + 1];
+        const n2 = patch * count * oh2 * ow2;
+        const want2 = new Float32Array(n2);
+        R.im2row(x, xOff, count, c, h, w, k, stride, padY, padX, oh2, ow2, want2);
+        const rows2 = take(K, n2);
+        K.im2row(put(K, x), xOff, count, c, h, w, k, stride, padY, padX, oh2, ow2, rows2);
+        close(rows2, want2, n2, `im2row ${count}x${c}x${h}x${w} k${k} s${stride} padY ${padY} padX ${padX}, ${oh2}x${ow2} outputs`, 0, 0);
+      }
     });
 
     test('gemmSparseA equals the reference and the dense product: A or Aᵀ, C or Cᵀ, densities 0-100 %, −0, accumulate', () => {
