@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import type { PartialRunConfig } from '../src/core/config.js';
 import { Rng } from '../src/core/rng.js';
 import { costByName } from '../src/costs/index.js';
-import type { ExampleSet, Splits } from '../src/data/dataset.js';
+import type { Splits } from '../src/data/dataset.js';
 import { createWasmKernels } from '../src/kernels/index.js';
 import { parseArchitecture } from '../src/network/arch.js';
 import { Network } from '../src/network/network.js';
@@ -18,6 +18,7 @@ import { availableParallelism } from 'node:os';
 import { createNodeKernels, createThreadedKernels, DATA_PARALLEL_MIN_BATCH, prefersDataParallel, type ThreadedKernels } from '../src/node/threaded-kernels.js';
 import { serialGradient } from '../src/train/gradient.js';
 import { resolveConfig } from '../src/train/resolve.js';
+import { barSplits } from './support/bar-images.js';
 import { train } from '../src/train/trainer.js';
 
 const opened: ThreadedKernels[] = [];
@@ -29,21 +30,7 @@ async function dp(split = false): Promise<ThreadedKernels> {
   return k;
 }
 
-/** 8×8 byte images of 4 classes: a bright bar in a class-dependent quadrant, plus noise. */
-function synthetic(count: number, seed: number): ExampleSet {
-  const rng = new Rng(seed);
-  const pixels = new Uint8Array(count * 64);
-  const labels = new Uint8Array(count);
-  for (let e = 0; e < count; e++) {
-    const c = rng.int(4);
-    labels[e] = c;
-    for (let i = 0; i < 64; i++) pixels[e * 64 + i] = rng.int(60);
-    const oy = c < 2 ? 1 : 5, ox = c % 2 === 0 ? 1 : 5;
-    for (let d = 0; d < 3; d++) pixels[e * 64 + (oy + d) * 8 + ox + rng.int(2)] = 200 + rng.int(56);
-  }
-  return { pixels, labels, count, shape: [1, 8, 8] };
-}
-const data: Splits = { train: synthetic(300, 1), validation: synthetic(100, 2), test: synthetic(100, 3), classes: 4 };
+const data: Splits = barSplits();
 
 test('the main thread takes the larger half', () => {
   assert.deepEqual([2, 3, 7, 10, 64].map(mainPart), [1, 2, 4, 5, 32]);

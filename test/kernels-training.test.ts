@@ -6,31 +6,17 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { PartialRunConfig } from '../src/core/config.js';
-import { Rng } from '../src/core/rng.js';
-import type { ExampleSet, Splits } from '../src/data/dataset.js';
+import type { Splits } from '../src/data/dataset.js';
 import type { Kernels } from '../src/kernels/kernels.js';
 import { createWasmKernels, referenceKernels } from '../src/kernels/index.js';
 import { parseArchitecture } from '../src/network/arch.js';
 import { createThreadedKernels, type ThreadedKernels } from '../src/node/threaded-kernels.js';
 import { enableRelaxedSimd } from '../src/node/relaxed-simd.js';
 import { resolveConfig } from '../src/train/resolve.js';
+import { barSplits } from './support/bar-images.js';
 import { train, type EpochRecord } from '../src/train/trainer.js';
 
-/** 8×8 byte images of 4 classes: a bright bar in a class-dependent quadrant, plus noise. */
-function synthetic(count: number, seed: number): ExampleSet {
-  const rng = new Rng(seed);
-  const pixels = new Uint8Array(count * 64);
-  const labels = new Uint8Array(count);
-  for (let e = 0; e < count; e++) {
-    const c = rng.int(4);
-    labels[e] = c;
-    for (let i = 0; i < 64; i++) pixels[e * 64 + i] = rng.int(60);
-    const oy = c < 2 ? 1 : 5, ox = c % 2 === 0 ? 1 : 5;
-    for (let d = 0; d < 3; d++) pixels[e * 64 + (oy + d) * 8 + ox + rng.int(2)] = 200 + rng.int(56);
-  }
-  return { pixels, labels, count, shape: [1, 8, 8] };
-}
-const data: Splits = { train: synthetic(300, 1), validation: synthetic(100, 2), test: synthetic(100, 3), classes: 4 };
+const data: Splits = barSplits();
 
 const monitor = { trainCost: true, trainAccuracy: true, validationCost: true, validationAccuracy: true, testCost: true, testAccuracy: true };
 const CASES: [string, PartialRunConfig][] = [
