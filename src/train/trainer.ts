@@ -37,14 +37,15 @@ export interface RunResult {
   epochs: EpochRecord[];
   /**
    * Test accuracy of the weights kept at the end: those of the epoch with the best validation
-   * accuracy when validation accuracy is monitored (the chapter-6 rule), else the last epoch's.
+   * accuracy when validation accuracy is monitored (the chapter-6 rule; on a tie the later epoch,
+   * as network3.py), else the last epoch's.
    */
   testAccuracy: number;
   testCost: number;
   /** Test accuracy of the last epoch's weights. */
   finalTestAccuracy: number;
   bestValidationAccuracy: number | null;
-  /** The 1-based epoch with the best validation accuracy (null if not monitored). */
+  /** The 1-based epoch with the best validation accuracy, the last of them on a tie (null if not monitored). */
   bestEpoch: number | null;
   /** Total wall time, evaluation included. */
   seconds: number;
@@ -245,10 +246,14 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
         ...(meanIn ? { averaged } : {}),
       };
       epochs.push(rec);
-      let improved = false;
-      if (rec.validationAccuracy !== null && rec.validationAccuracy > bestAcc) {
-        improved = true;
-        bestAcc = rec.validationAccuracy;
+      // Early stopping and the plateau schedule count strict improvements only; the weights kept
+      // are those of the *last* epoch with the best validation accuracy, as network3.py's
+      // `if validation_accuracy >= best_validation_accuracy` (chapter 6): on a tie the later,
+      // longer-trained epoch replaces the earlier one.
+      const vAcc = rec.validationAccuracy;
+      const improved = vAcc !== null && vAcc > bestAcc;
+      if (vAcc !== null && vAcc >= bestAcc) {
+        bestAcc = vAcc;
         bestEpoch = epoch;
         best = snapshot(params);
       }

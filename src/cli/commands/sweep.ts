@@ -150,7 +150,8 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       const bestEpochs = ok.map((r) => {
         let best = -1;
         let at = 0;
-        for (const e of r.epochs) if (e.validationAccuracy !== null && e.validationAccuracy > best) { best = e.validationAccuracy; at = e.epoch; }
+        // the trainer's kept epoch: the last with the best validation accuracy
+        for (const e of r.epochs) if (e.validationAccuracy !== null && e.validationAccuracy >= best) { best = e.validationAccuracy; at = e.epoch; }
         return at;
       });
       return [String(i + 1), g.label, ok.length ? meanSd(ok.map((r) => r.bestValidationAccuracy)) : 'failed', mean(ok.map((r) => r.epochs.length)), mean(bestEpochs)];
