@@ -61,15 +61,20 @@ export function buildLayers(specs: readonly LayerSpec[], inputShape: Shape, ctxF
 }
 
 /**
- * The `LayerContext` hints of spec i for `network3` initialization: the pooling area after a
- * convolution (looking past a separate activation layer, as in `conv, relu, maxpool 2`), and
- * whether a dense layer is softmax.
+ * The `LayerContext` hints of spec i: for `network3` initialization, the pooling area after a
+ * convolution (looking past a separate activation layer, as in `conv, relu, maxpool 2`) and
+ * whether a dense layer is softmax; for speed, whether a dense layer's error will be sparse.
  */
-function initHints(specs: readonly LayerSpec[], i: number): { poolArea?: number; softmaxOutput?: boolean } {
+export function initHints(specs: readonly LayerSpec[], i: number): { poolArea?: number; softmaxOutput?: boolean; sparseError?: boolean } {
   const spec = specs[i]!;
   if (spec.type === 'dense') {
     const next = specs[i + 1];
-    return spec.activation === 'softmax' || (next?.type === 'activation' && next.activation === 'softmax') ? { softmaxOutput: true } : {};
+    if (spec.activation === 'softmax' || (next?.type === 'activation' && next.activation === 'softmax')) return { softmaxOutput: true };
+    // ReLU or dropout after the layer (an activation layer may stand between): δ has zeros to skip
+    let j = i + 1;
+    let relu = spec.activation === 'relu';
+    for (; specs[j]?.type === 'activation'; j++) relu ||= (specs[j] as { activation: string }).activation === 'relu';
+    return relu || specs[j]?.type === 'dropout' ? { sparseError: true } : {};
   }
   if (spec.type !== 'conv2d') return {};
   let j = i + 1;

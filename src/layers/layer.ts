@@ -37,6 +37,11 @@ export interface LayerContext {
    */
   readonly poolArea?: number;
   readonly softmaxOutput?: boolean;
+  /**
+   * A dense layer whose output goes through ReLU or dropout: its error δ is then mostly zeros
+   * (ReLU's inactive units, dropped units), and its backward products skip them. Set by `buildLayers`.
+   */
+  readonly sparseError?: boolean;
 }
 
 /**
