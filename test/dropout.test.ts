@@ -157,3 +157,15 @@ test('the config\'s dropoutMask reaches the dropout layers (per example by defau
   }
   assert.equal(resolveConfig({}).regularization.dropoutMask, 'example');
 });
+
+test('Rng.dropMask draws what uniform() < p would, and leaves the generator where those draws would', () => {
+  for (const p of [0.5, 0.2, 0.9, 0, 1]) {
+    const a = new Rng(77), b = new Rng(77);
+    const want = new Float32Array(1001).map(() => (a.uniform() < p ? 0 : 1));
+    const got = new Float32Array(1001);
+    b.dropMask(got, 1001, p);
+    assert.deepEqual(got, want, `p = ${p}`);
+    assert.equal(b.nextUint32(), a.nextUint32(), 'the same state afterwards');
+    if (p === 0.5) assert.ok(Math.abs(got.reduce((s, v) => s + v, 0) - 500) < 60, 'about half kept');
+  }
+});

@@ -68,6 +68,32 @@ export class Rng {
     return r * Math.cos(2 * Math.PI * v);
   }
 
+  /**
+   * A dropout mask: out[i] = uniform() < p ? 0 : 1 for i < n, the very numbers n calls of
+   * `uniform` would give (uniform() < p ⇔ the 32-bit draw < p·2³², both exact in doubles), with
+   * the generator's state in locals for the loop: a dropout layer draws one per unit and example.
+   */
+  dropMask(out: Float32Array, n: number, p: number): void {
+    const threshold = p * 4294967296;
+    let s0 = this.s0 | 0, s1 = this.s1 | 0, s2 = this.s2 | 0, s3 = this.s3 | 0;
+    for (let i = 0; i < n; i++) {
+      const x = Math.imul(s1, 5);
+      const r = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      out[i] = r < threshold ? 0 : 1;
+    }
+    this.s0 = s0 >>> 0;
+    this.s1 = s1 >>> 0;
+    this.s2 = s2 >>> 0;
+    this.s3 = s3 >>> 0;
+  }
+
   /** Fisher–Yates shuffle in place. */
   shuffle<T extends { length: number; [i: number]: number }>(a: T): T {
     for (let i = a.length - 1; i > 0; i--) {

@@ -43,7 +43,7 @@ export class Dropout implements Layer {
     const rng = this.ctx.rng;
     const p = this.rate;
     const drawn = this.perBatch ? this.size : n;
-    for (let i = 0; i < drawn; i++) this.mask[i] = rng.uniform() < p ? 0 : 1;
+    rng.dropMask(this.mask, drawn, p); // mask_i = 0 with probability p, else 1
     if (this.perBatch) for (let r = 1; r < batch; r++) this.mask.copyWithin(r * this.size, 0, this.size);
     k.mul(input, this.mask, this.out, n);
     return this.out;
