@@ -11,6 +11,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'train-size', type: 'int', arg: 'N', help: 'use only the first N training images' },
   { name: 'validation-size', type: 'int', arg: 'N', help: 'images held out from the end of the training file for validation (default 10000)' },
   { name: 'augment', type: 'string', arg: 'SPEC', help: 'data augmentation, e.g. shift:2,rotate:15,elastic' },
+  { name: 'order', type: 'string', arg: 'shuffled|fixed', help: "training examples shuffled each epoch (default), or in the file's order every epoch (fixed: network3.py's way)" },
   { name: 'layers', type: 'list', arg: '784,30,10', help: "Nielsen's size list: input, hidden..., output (fully connected)" },
   { name: 'arch', type: 'string', arg: 'STRING', help: 'architecture, e.g. "dense 100 relu, dropout 0.5, softmax 10" or "conv 20x5x5 relu, maxpool 2, dense 100 relu, softmax 10"' },
   { name: 'activation', type: 'string', arg: ACTIVATIONS.join('|'), help: 'hidden neurons (with --layers)' },
@@ -66,6 +67,7 @@ export function flagsToConfig(v: FlagValues, baseLayers: readonly LayerSpec[]): 
   if (v['train-size'] !== undefined) data.trainSize = v['train-size'];
   if (v['validation-size'] !== undefined) data.validationSize = v['validation-size'];
   if (v.augment !== undefined) data.augment = v.augment;
+  if (v.order !== undefined) data.order = pick(v.order, 'order', ['shuffled', 'fixed'] as const);
   if (Object.keys(data).length) c.data = data;
 
   const network: Record<string, unknown> = {};

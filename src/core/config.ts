@@ -45,6 +45,12 @@ export interface DataConfig {
   validationSize: number;
   /** Data augmentation pipeline, e.g. "shift:2,rotate:15,elastic" (empty: none). */
   augment: string;
+  /**
+   * The order of the training examples: `shuffled` anew each epoch (network2.py; the default, and
+   * absent from a config that does not set it), or `fixed`, the file's order every epoch, as
+   * network3.py (chapter 6) visits its mini-batches.
+   */
+  order?: 'shuffled' | 'fixed';
 }
 
 export interface OptimizerConfig {
@@ -301,6 +307,7 @@ export function validateConfig(c: unknown, parseLayers: (s: string) => LayerSpec
       trainSize: d.trainSize === null || d.trainSize === undefined ? null : num(d.trainSize, 'data.trainSize', { int: true, min: 1 }),
       validationSize: num(d.validationSize, 'data.validationSize', { int: true, min: 0 }),
       augment: typeof d.augment === 'string' ? d.augment : (() => { throw new ConfigError('data.augment', 'a string', d.augment); })(),
+      ...(d.order === undefined ? {} : { order: oneOf(d.order, 'data.order', ['shuffled', 'fixed'] as const) }),
     },
     network: { layers, init: oneOf(n.init, 'network.init', INITS) },
     cost: oneOf(c.cost, 'cost', COSTS),

@@ -123,8 +123,9 @@ export function buildNetwork(config: RunConfig, inputShape: readonly number[], c
 
 /**
  * Train a network with mini-batch stochastic gradient descent, as the book's network2.SGD does:
- * each epoch, shuffle the training set, and for each mini-batch of m examples compute the mean
- * gradient by backpropagation, add the regularizers' terms and let the optimizer step.
+ * each epoch, shuffle the training set (unless `data.order` is `fixed`, as network3.py), and
+ * for each mini-batch of m examples compute the mean gradient by backpropagation, add the
+ * regularizers' terms and let the optimizer step.
  */
 export async function train(opts: TrainOptions): Promise<{ network: Network; result: RunResult }> {
   const { config, data, kernels } = opts;
@@ -183,7 +184,7 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
       }
       const lastGood = snapshot(params);
       const te = performance.now();
-      shuffleRng.shuffle(order);
+      if (config.data.order !== 'fixed') shuffleRng.shuffle(order); // network3.py: the same order every epoch
       const epochTrain = epochData ? await epochData.epoch(epoch) : train;
       let costSum = 0;
       let seen = 0;
