@@ -250,3 +250,45 @@ test('pipeline probabilities: p=0 leaves every image unchanged; byte input is sc
   }
   assert.ok(changed > 150 && changed < 250, `changed ${changed} of 400`);
 });
+
+test('elastic field: the same numbers as the plain separable smoothing (one output at a time, a float32 row pass)', () => {
+  for (const [h, w, sigma] of [[28, 28, 6], [28, 29, 4], [9, 5, 1.5]] as const) {
+    const d: ImageDims = { c: 1, h, w };
+    const r = Math.max(1, Math.ceil(3 * sigma));
+    const k = Float32Array.from(gaussianKernel(sigma, r));
+    // the plain form, with the draws Elastic makes: (u >>> 16, u & 0xffff) → (k + ½)/2¹⁵ − 1
+    const plain = (rng: Rng, alpha: number): [Float32Array, Float32Array] => {
+      const fx = new Float64Array(h * w), fy = new Float64Array(h * w);
+      for (let i = 0; i < h * w; i++) {
+        const u = rng.nextUint32();
+        fx[i] = Math.fround(((u >>> 16) + 0.5) / 32768 - 1);
+        fy[i] = Math.fround(((u & 0xffff) + 0.5) / 32768 - 1);
+      }
+      const at = (f: Float64Array | Float32Array, y: number, x: number) => (y < 0 || y >= h || x < 0 || x >= w ? 0 : f[y * w + x]!);
+      return [fx, fy].map((f) => {
+        const t = new Float32Array(h * w);
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+          let s = k[r]! * at(f, y, x);
+          for (let j = 1; j <= r; j++) s += k[r + j]! * (at(f, y, x - j) + at(f, y, x + j));
+          t[y * w + x] = s;
+        }
+        const out = new Float32Array(h * w);
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+          let s = k[r]! * at(t, y, x);
+          for (let j = 1; j <= r; j++) s += k[r + j]! * (at(t, y - j, x) + at(t, y + j, x));
+          out[y * w + x] = alpha * s;
+        }
+        return out;
+      }) as [Float32Array, Float32Array];
+    };
+    const el = new Elastic(34, sigma, d);
+    const a = new Rng(21), b = new Rng(21);
+    for (let t = 0; t < 5; t++) {
+      const m = new WarpMap(d);
+      el.draw(a, m);
+      const [fx, fy] = plain(b, 34);
+      assert.deepEqual(m.fieldX, fx, `${h}×${w}, σ ${sigma}: Δx`);
+      assert.deepEqual(m.fieldY, fy, `${h}×${w}, σ ${sigma}: Δy`);
+    }
+  }
+});

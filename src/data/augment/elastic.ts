@@ -63,6 +63,9 @@ export class Elastic implements Augmentation {
   /**
    * out (+)= α · (G ∗ field): the separable Gaussian, rows then columns, over the zero-padded field
    * (no bounds checks in the inner loops), folding the symmetric kernel: k₀·f(c) + Σⱼ kⱼ·(f(c−j) + f(c+j)).
+   * Four outputs a loop, each summed in the same order as one at a time (the same doubles): the
+   * kernel's weights are read once for the four (the smoothing was two thirds of an epoch's
+   * distortion time with σ = 6).
    */
   private smooth(pad: Float32Array, out: Float32Array, add: boolean): void {
     const { h, w } = this.dims;
@@ -71,10 +74,27 @@ export class Elastic implements Augmentation {
     const k = this.kernel;
     const k0 = k[r]!;
     const t = this.tmp;
+    const w4 = w - (w % 4);
     for (let y = 0; y < h; y++) {
       const src = (y + r) * W + r;
       const dst = (y + r) * w;
-      for (let x = 0; x < w; x++) {
+      let x = 0;
+      for (; x < w4; x += 4) {
+        const c = src + x;
+        let s0 = k0 * pad[c]!, s1 = k0 * pad[c + 1]!, s2 = k0 * pad[c + 2]!, s3 = k0 * pad[c + 3]!;
+        for (let j = 1; j <= r; j++) {
+          const kj = k[r + j]!;
+          s0 += kj * (pad[c - j]! + pad[c + j]!);
+          s1 += kj * (pad[c + 1 - j]! + pad[c + 1 + j]!);
+          s2 += kj * (pad[c + 2 - j]! + pad[c + 2 + j]!);
+          s3 += kj * (pad[c + 3 - j]! + pad[c + 3 + j]!);
+        }
+        t[dst + x] = s0;
+        t[dst + x + 1] = s1;
+        t[dst + x + 2] = s2;
+        t[dst + x + 3] = s3;
+      }
+      for (; x < w; x++) {
         const c = src + x;
         let s = k0 * pad[c]!;
         for (let j = 1; j <= r; j++) s += k[r + j]! * (pad[c - j]! + pad[c + j]!);
@@ -85,7 +105,31 @@ export class Elastic implements Augmentation {
     for (let y = 0; y < h; y++) {
       const c0 = (y + r) * w;
       const row = y * w;
-      for (let x = 0; x < w; x++) {
+      let x = 0;
+      for (; x < w4; x += 4) {
+        const c = c0 + x;
+        let s0 = k0 * t[c]!, s1 = k0 * t[c + 1]!, s2 = k0 * t[c + 2]!, s3 = k0 * t[c + 3]!;
+        for (let j = 1; j <= r; j++) {
+          const kj = k[r + j]!;
+          const up = c - j * w, down = c + j * w;
+          s0 += kj * (t[up]! + t[down]!);
+          s1 += kj * (t[up + 1]! + t[down + 1]!);
+          s2 += kj * (t[up + 2]! + t[down + 2]!);
+          s3 += kj * (t[up + 3]! + t[down + 3]!);
+        }
+        if (add) {
+          out[row + x] = out[row + x]! + alpha * s0;
+          out[row + x + 1] = out[row + x + 1]! + alpha * s1;
+          out[row + x + 2] = out[row + x + 2]! + alpha * s2;
+          out[row + x + 3] = out[row + x + 3]! + alpha * s3;
+        } else {
+          out[row + x] = alpha * s0;
+          out[row + x + 1] = alpha * s1;
+          out[row + x + 2] = alpha * s2;
+          out[row + x + 3] = alpha * s3;
+        }
+      }
+      for (; x < w; x++) {
         const c = c0 + x;
         let s = k0 * t[c]!;
         for (let j = 1; j <= r; j++) s += k[r + j]! * (t[c - j * w]! + t[c + j * w]!);
