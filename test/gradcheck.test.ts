@@ -39,6 +39,10 @@ class ReplayRng extends Rng {
     this.log.push(u);
     return u;
   }
+  /** Dropout's masks, drawn (and replayed) through `uniform`: the same masks as `Rng.dropMask` (test/dropout.test.ts). */
+  override dropMask(out: Float32Array, n: number, p: number): void {
+    for (let i = 0; i < n; i++) out[i] = this.uniform() < p ? 0 : 1;
+  }
 }
 
 const H = 1e-2;
