@@ -39,7 +39,8 @@ export interface LayerContext {
   readonly softmaxOutput?: boolean;
   /**
    * A dense layer whose output goes through ReLU or dropout: its error δ is then mostly zeros
-   * (ReLU's inactive units, dropped units), and its backward products skip them. Set by `buildLayers`.
+   * (ReLU's inactive units, dropped units), and its input-error product δ·W skips them (∂C/∂w
+   * stays dense). Set by `buildLayers`.
    */
   readonly sparseError?: boolean;
 }
