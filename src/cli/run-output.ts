@@ -31,6 +31,7 @@ export function combineListeners(...ls: (TrainListener | undefined)[]): TrainLis
     onEpoch: async (r) => {
       for (const l of all) await l.onEpoch?.(r);
     },
+    onLastWeights: (n, e) => all.forEach((l) => l.onLastWeights?.(n, e)),
     onEnd: (r) => all.forEach((l) => l.onEnd?.(r)),
   };
 }

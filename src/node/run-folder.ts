@@ -17,6 +17,7 @@ export const RUN_FILES = {
   metricsJsonl: 'metrics.jsonl',
   metricsCsv: 'metrics.csv',
   model: 'model.nnlab',
+  last: 'last.nnlab',
   result: 'result.json',
   report: 'report.html',
 } as const;
@@ -44,7 +45,8 @@ function freshDir(base: string): string {
 /**
  * A run's folder: config.json (the resolved config), metrics.jsonl and metrics.csv (one line per
  * epoch, appended as each epoch ends so a crash keeps them), then at the end model.nnlab (the
- * kept weights), result.json and report.html.
+ * kept weights), result.json and report.html; and last.nnlab, the last epoch's weights, when
+ * those are not the ones kept (the chapter-6 rule keeps the best epoch on validation).
  */
 export class RunFolder {
   /**
@@ -53,6 +55,7 @@ export class RunFolder {
    */
   private jsonl: number | null = null;
   private csv: number | null = null;
+  private config: RunConfig | null = null;
 
   private constructor(readonly dir: string) {}
 
@@ -82,6 +85,7 @@ export class RunFolder {
 
   /** Write config.json, open the metrics files and write the CSV header. */
   start(config: RunConfig): void {
+    this.config = config;
     writeFileAtomic(this.path('config'), JSON.stringify(config, null, 2) + '\n');
     this.openMetrics();
     writeSync(this.csv!, CSV_FIELDS.join(',') + '\n');
@@ -110,7 +114,13 @@ export class RunFolder {
     return {
       onStart: ({ config }) => this.start(config),
       onEpoch: (r) => this.appendEpoch(r),
+      onLastWeights: (network, epoch) => this.saveLast(network, epoch),
     };
+  }
+
+  /** last.nnlab: the weights of the last epoch, `epoch`, saved before the kept ones are restored. */
+  saveLast(network: Network, epoch: number): void {
+    writeFileAtomic(this.path('last'), encodeModel(network, { config: this.config, lastEpoch: epoch }));
   }
 
   /**

@@ -66,6 +66,11 @@ export interface TrainListener {
   onBatch?(epoch: number, batch: number, batches: number, meanCost: number): void;
   /** May be async: the loop awaits it (a browser page can repaint here). */
   onEpoch?(record: EpochRecord): void | Promise<void>;
+  /**
+   * After the last epoch, with the network still holding that epoch's weights, and only when other
+   * weights (the best epoch's on validation) are about to be restored and kept.
+   */
+  onLastWeights?(network: Network, epoch: number): void;
   onEnd?(result: RunResult): void;
 }
 
@@ -275,7 +280,11 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
   }
 
   const final = evaluator.evaluate(data.test, true);
-  if (best) restore(params, best);
+  if (best) {
+    const lastEpoch = epochs.length === 0 ? 0 : epochs[epochs.length - 1]!.epoch;
+    if (lastEpoch !== bestEpoch) L.onLastWeights?.(net, lastEpoch);
+    restore(params, best);
+  }
   const kept = best ? evaluator.evaluate(data.test, true) : final;
   const result: RunResult = {
     config,
