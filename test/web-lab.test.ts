@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
 import { labPaths, startLabServer } from '../src/cli/commands/serve.js';
 import { decodeModel } from '../src/network/model-file.js';
 import { referenceKernels } from '../src/kernels/reference.js';
@@ -21,6 +22,18 @@ const EPOCHS = 6;
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A raw GET (no URL normalization by a client), for the path-traversal checks. */
+/** Wait until the lab's training is done or has failed. */
+function trainingEnded(page: Page, timeout: number): Promise<unknown> {
+  return page.waitForFunction(
+    () => {
+      const s = (window as unknown as { nnlabLab: { state: string } }).nnlabLab.state;
+      return s === 'done' || s === 'error';
+    },
+    undefined,
+    { timeout, polling: 200 },
+  );
+}
+
 function get(base: string, path: string, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
@@ -130,14 +143,7 @@ describe('the browser lab in headless Chromium', { skip: existsSync(CHROMIUM) ? 
       await page.fill('#seed', '3');
       await page.click('#train');
 
-      await page.waitForFunction(
-        () => {
-          const s = (window as unknown as { nnlabLab: { state: string } }).nnlabLab.state;
-          return s === 'done' || s === 'error';
-        },
-        undefined,
-        { timeout: 150_000, polling: 200 },
-      );
+      await trainingEnded(page, 150_000);
       const lab = await page.evaluate(() => {
         const l = (window as unknown as { nnlabLab: { state: string; backend: string; epochs: unknown[]; chartPoints: number; result: { testAccuracy: number; epochs: unknown[] }; errors: string[] } }).nnlabLab;
         // Pixels the charts' canvases actually drew.
@@ -181,14 +187,7 @@ describe('the browser lab in headless Chromium', { skip: existsSync(CHROMIUM) ? 
       await page.selectOption('#backend-choice', 'reference');
       await page.fill('#epochs', '2');
       await page.click('#train');
-      await page.waitForFunction(
-        () => {
-          const s = (window as unknown as { nnlabLab: { state: string } }).nnlabLab.state;
-          return s === 'done' || s === 'error';
-        },
-        undefined,
-        { timeout: 120_000, polling: 200 },
-      );
+      await trainingEnded(page, 120_000);
       const second = await page.evaluate(() => {
         const l = (window as unknown as { nnlabLab: { state: string; backend: string; result: RunResult | null } }).nnlabLab;
         return { state: l.state, backend: l.backend, result: l.result };
