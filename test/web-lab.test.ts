@@ -21,7 +21,6 @@ const CHROMIUM = '/usr/bin/chromium';
 const EPOCHS = 6;
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A raw GET (no URL normalization by a client), for the path-traversal checks. */
 /** Wait until the lab's training is done or has failed. */
 function trainingEnded(page: Page, timeout: number): Promise<unknown> {
   return page.waitForFunction(
@@ -34,6 +33,7 @@ function trainingEnded(page: Page, timeout: number): Promise<unknown> {
   );
 }
 
+/** A raw GET (no URL normalization by a client), for the path-traversal checks. */
 function get(base: string, path: string, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {

@@ -281,7 +281,7 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
 
   const final = evaluator.evaluate(data.test, true);
   if (best) {
-    const lastEpoch = epochs.length === 0 ? 0 : epochs[epochs.length - 1]!.epoch;
+    const lastEpoch = epochs.at(-1)!.epoch; // a best epoch means at least one epoch ran
     if (lastEpoch !== bestEpoch) L.onLastWeights?.(net, lastEpoch);
     restore(params, best);
   }
