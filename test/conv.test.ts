@@ -6,6 +6,7 @@ import { referenceKernels } from '../src/kernels/reference.js';
 import { createWasmKernels } from '../src/kernels/index.js';
 import { CONV_COLUMN_BUDGET, Conv2d, ROW_PATCH_MIN, convOutputSize } from '../src/layers/conv2d.js';
 import type { LayerContext } from '../src/layers/layer.js';
+import { projectedOutput } from './support/projected-output.js';
 
 const k = referenceKernels;
 
@@ -90,12 +91,7 @@ test('conv2d gradients match central finite differences (weights, biases, inputs
     const outN = batch * cs.filters * layer.outputShape[1]! * layer.outputShape[2]!;
     const x = randomArray(batch * inSize, rng);
     const r = randomArray(outN, rng);
-    const loss = () => {
-      const out = layer.forward(x, batch);
-      let s = 0;
-      for (let i = 0; i < outN; i++) s += r[i]! * out[i]!;
-      return s;
-    };
+    const loss = projectedOutput(layer, x, r, batch);
     loss();
     const dx = Float32Array.from(layer.backward(r, batch, true)!.subarray(0, batch * inSize));
     const dW = Float32Array.from(layer.weights.grad);

@@ -5,6 +5,7 @@ import { referenceKernels } from '../src/kernels/reference.js';
 import { Flatten } from '../src/layers/flatten.js';
 import type { LayerContext } from '../src/layers/layer.js';
 import { Pool2d, type PoolMode } from '../src/layers/pool.js';
+import { projectedOutput } from './support/projected-output.js';
 
 const ctx: LayerContext = { kernels: referenceKernels, rng: new Rng(1), init: 'default', index: 0 };
 
@@ -51,12 +52,7 @@ for (const mode of ['max', 'avg'] as PoolMode[])
       const outN = batch * cs.c * layer.outputShape[1]! * layer.outputShape[2]!;
       const x = distinctValues(inN, rng);
       const r = Float32Array.from({ length: outN }, () => rng.normal());
-      const loss = () => {
-        const out = layer.forward(x, batch);
-        let s = 0;
-        for (let i = 0; i < outN; i++) s += r[i]! * out[i]!;
-        return s;
-      };
+      const loss = projectedOutput(layer, x, r, batch);
       loss();
       const dx = Float32Array.from(layer.backward(r, batch, true)!.subarray(0, inN));
       for (let i = 0; i < inN; i++) {
