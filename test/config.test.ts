@@ -101,6 +101,12 @@ test("preset c8-distort is the command line it was first run as (README's chapte
   assert.deepEqual(resolveConfig({ preset: 'c8-distort' }), fromFlags);
 });
 
+test('preset deep-distort is c8-distort with the deeper network, He init and 110 epochs, as first run', () => {
+  const arch = 'conv 32x3x3 relu, conv 32x3x3 relu, maxpool 2, conv 64x3x3 relu, conv 64x3x3 relu, maxpool 2, dropout 0.5, dense 512 relu, dropout 0.5, softmax 10';
+  const fromFlags = configFromFlags({ preset: 'c8-distort', arch, init: 'he', epochs: 110 }).config;
+  assert.deepEqual(resolveConfig({ preset: 'deep-distort' }), fromFlags);
+});
+
 test('every preset resolves to a valid config, names a REFERENCE row, and is found by name', () => {
   assert.ok(PRESETS.length >= 10);
   const names = new Set<string>();

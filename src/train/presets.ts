@@ -1,4 +1,4 @@
-import type { LayerSpec, PartialRunConfig } from '../core/config.js';
+import type { InitName, LayerSpec, PartialRunConfig } from '../core/config.js';
 import { parseArchitecture } from '../network/arch.js';
 
 /** How the book reports a figure, so that nnlab's run is scored the same way. */
@@ -127,10 +127,10 @@ const EXPANSION_NOTE = ", expanded data made on the fly (augment book-shift: 50k
  * has n = 50,000 (the images an epoch shows), so the same decay is λ = 0.1·10·50,000/250,000 = 0.2.
  */
 const L2_EXPANDED = 0.2;
-function ch6(arch: string, eta: number, epochs: number, l2: number, augment = ''): PartialRunConfig {
+function ch6(arch: string, eta: number, epochs: number, l2: number, augment = '', init: InitName = 'default'): PartialRunConfig {
   return {
     data: { augment },
-    network: { layers: parseArchitecture(arch), init: 'default' },
+    network: { layers: parseArchitecture(arch), init },
     cost: 'log-likelihood', learningRate: eta, epochs, batchSize: 10,
     regularization: { l2, l1: 0, maxNorm: 0 }, monitor: ch6Monitor,
   };
@@ -176,6 +176,10 @@ for (const [units, book] of [[100, 0.9943], [300, 0.9948], [1000, 0.9947]] as co
   });
 // network3's p_dropout drops a layer's *inputs*: on the two fully connected layers and the softmax.
 const C8_ARCH = `${CONV1('relu')}, ${CONV2('relu')}, dropout 0.5, dense 1000 relu, dropout 0.5, dense 1000 relu, dropout 0.5, softmax 10`;
+/** Affine distortions on every image, elastic ones on half (c8-distort, deep-distort). */
+const DISTORT = 'shift:2,rotate:10,scale:0.1,elastic:34:6@0.5';
+const DEEP_ARCH =
+  'conv 32x3x3 relu, conv 32x3x3 relu, maxpool 2, conv 64x3x3 relu, conv 64x3x3 relu, maxpool 2, dropout 0.5, dense 512 relu, dropout 0.5, softmax 10';
 chapter6.push(
   {
     name: 'c8', row: 'C8', book: 0.996, metric: 'test-at-best-validation',
@@ -203,7 +207,19 @@ chapter6.push(
     description:
       "nnlab's own design (row C10 quotes Simard et al.'s 99.6 %; target 99.65 %): the c8 network, 120 epochs, cosine eta 0.03 -> 0.0006, " +
       'fresh affine distortions (shift 2 px, rotate 10 deg, scale 10 %) and, on half the images, elastic ones (alpha 34, sigma 6)',
-    config: { ...ch6(C8_ARCH, 0.03, 120, 0, 'shift:2,rotate:10,scale:0.1,elastic:34:6@0.5'), schedule: { type: 'cosine', final: 0.02 } },
+    config: { ...ch6(C8_ARCH, 0.03, 120, 0, DISTORT), schedule: { type: 'cosine', final: 0.02 } },
+  },
+  {
+    // The next step when the C8 family stopped near 99.6 %: a deeper network on the same
+    // distortions and schedule. Two 3×3 convolutions before each pooling (32 maps, then 64): the
+    // pair sees a 5×5 field, as one 5×5 convolution does, with a ReLU between; He initialization keeps the
+    // signal's scale through the four ReLU layers. Three times C8's work an image; about 54 s an
+    // epoch on both cores (data-parallel, FMA build), 110 epochs in under 2 hours.
+    name: 'deep-distort', row: 'C10', book: 0.996, metric: 'test-at-best-validation',
+    description:
+      "nnlab's own design (target 99.65 %): conv 32x3x3 relu twice, maxpool 2, conv 64x3x3 relu twice, maxpool 2, dropout 0.5, dense 512 relu, dropout 0.5, " +
+      "He init, 110 epochs, cosine eta 0.03 -> 0.0006, c8-distort's distortions",
+    config: { ...ch6(DEEP_ARCH, 0.03, 110, 0, DISTORT, 'he'), schedule: { type: 'cosine', final: 0.02 } },
   },
 );
 presets.push(...chapter6);
