@@ -212,9 +212,10 @@ chapter6.push(
   {
     // The next step when the C8 family stopped near 99.6 %: a deeper network on the same
     // distortions and schedule. Two 3×3 convolutions before each pooling (32 maps, then 64): the
-    // pair sees a 5×5 field, as one 5×5 convolution does, with a ReLU between; He initialization keeps the
-    // signal's scale through the four ReLU layers. Three times C8's work an image; about 54 s an
-    // epoch on both cores (data-parallel, FMA build), 110 epochs in under 2 hours.
+    // pair sees a 5×5 field, as one 5×5 convolution does, with a ReLU between; He initialization
+    // keeps the signal's scale through the four ReLU layers. Three times C8's work an image; its
+    // first run (2026-12-06, Intel Xeon, both cores data-parallel, FMA build) took 33–56 s an
+    // epoch, 101 min for the 110, and scored 99.66 % (README's results table).
     name: 'deep-distort', row: 'C10', book: 0.996, metric: 'test-at-best-validation',
     description:
       "nnlab's own design (target 99.65 %): conv 32x3x3 relu twice, maxpool 2, conv 64x3x3 relu twice, maxpool 2, dropout 0.5, dense 512 relu, dropout 0.5, " +
