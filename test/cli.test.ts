@@ -159,10 +159,23 @@ test("train: 'auto' trains a convolutional network data-parallel at mini-batch 1
   assert.equal(j2.config.fma, false);
 });
 
-test('train --json: the last stdout line describes the run; --save then eval --model reproduces the test accuracy', () => {
+test('reproduce --json: stdout is one JSON object, the mean and spread of the seeds\' book-style scores', () => {
+  const r = nnlab('reproduce', 'b6', '--seeds', '2', '--jobs', '1', '--json', '--', '--train-size', '300', '--validation-size', '500', '--epochs', '1', '--no-run-folder');
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout); // nothing else on stdout (until 2026-12-06 a summary line came first)
+  assert.equal(j.preset, 'b6');
+  assert.deepEqual(j.runs.map((x: { seed: number }) => x.seed), [1, 2]);
+  assert.equal(j.scores.length, 2);
+  assert.ok(j.scores.every((v: number) => v > 0.3 && v <= 1), `scores ${j.scores}`);
+  assert.ok(Math.abs(j.mean - (j.scores[0] + j.scores[1]) / 2) < 1e-12);
+  assert.ok(Math.abs(j.sd - Math.abs(j.scores[0] - j.scores[1]) / Math.SQRT2) < 1e-12, 'sample standard deviation');
+});
+
+test('train --json: stdout is one JSON object describing the run; --save then eval --model reproduces the test accuracy', () => {
   const r = nnlab('train', ...TINY, '--json', '--save', 'tiny.nnlab', '--seed', '3');
   assert.equal(r.code, 0, r.stderr);
-  const j = lastJson(r.stdout);
+  // nothing but the object (until 2026-12-06 the chart and summary came first, so `> run.json` was not JSON)
+  const j = JSON.parse(r.stdout);
   for (const k of ['config', 'testAccuracy', 'testCost', 'bestValidationAccuracy', 'bestEpoch', 'seconds', 'backend', 'epochs']) assert.ok(k in j, `--json has ${k}`);
   assert.equal(j.config.seed, 3);
   assert.equal(j.config.backend, 'auto');

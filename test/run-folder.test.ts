@@ -35,7 +35,7 @@ test('nnlab train writes a complete run folder and prints the accuracy chart', (
   assert.deepEqual(lines.map((l) => l.epoch), [1, 2]);
   assert.ok(lines.every((l) => typeof l.validationAccuracy === 'number' && typeof l.trainCost === 'number' && l.testAccuracy === null));
   const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n');
-  assert.equal(csv[0], 'epoch,seconds,learningRate,trainCost,trainAccuracy,validationCost,validationAccuracy,testCost,testAccuracy');
+  assert.equal(csv[0], 'epoch,seconds,learningRate,trainCost,trainAccuracy,validationCost,validationAccuracy,testCost,testAccuracy,averaged');
   assert.equal(csv.length, 3);
   assert.equal(Number(csv[2]!.split(',')[6]), lines[1].validationAccuracy);
   const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
@@ -66,7 +66,12 @@ test('metrics are on disk as soon as each epoch ends (a crash keeps them)', () =
   f.start(resolveConfig({}));
   f.appendEpoch({ epoch: 1, seconds: 1, learningRate: 0.5, trainCost: null, trainAccuracy: null, validationCost: 1.5, validationAccuracy: 0.9, testCost: null, testAccuracy: null });
   assert.equal(readFileSync(f.path('metricsJsonl'), 'utf8').trim().split('\n').length, 1);
-  assert.equal(readFileSync(f.path('metricsCsv'), 'utf8').trim().split('\n')[1], '1,1,0.5,,,1.5,0.9,,');
+  assert.equal(readFileSync(f.path('metricsCsv'), 'utf8').trim().split('\n')[1], '1,1,0.5,,,1.5,0.9,,,');
+  // With weight averaging each epoch also says how many epochs' weights were averaged, in both files
+  // (the CSV had no column for it until 2026-12-06).
+  f.appendEpoch({ epoch: 2, seconds: 1, learningRate: 0.5, trainCost: null, trainAccuracy: null, validationCost: 1.4, validationAccuracy: 0.91, testCost: null, testAccuracy: null, averaged: 2 });
+  assert.equal(readFileSync(f.path('metricsCsv'), 'utf8').trim().split('\n')[2], '2,1,0.5,,,1.4,0.91,,,2');
+  assert.equal(JSON.parse(readFileSync(f.path('metricsJsonl'), 'utf8').trim().split('\n')[1]).averaged, 2);
   // Two folders asked for in the same second do not collide.
   const g = RunFolder.create({ root: join(root, 'crash'), label: 'x' });
   assert.notEqual(f.dir, g.dir);

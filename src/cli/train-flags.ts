@@ -45,7 +45,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'monitor-every', type: 'int', arg: 'N', help: 'evaluate the monitors every N epochs (and after the last)' },
   { name: 'seed', type: 'int', arg: 'S', help: 'random seed (same seed, same numbers)' },
   { name: 'no-fma', type: 'boolean', help: "the wasm kernels' build without fused multiply-adds (the numbers of runs made before the FMA build, on the same backend)" },
-  { name: 'backend', type: 'string', arg: 'NAME', help: 'kernel backend: auto (default: wasm-threads, or wasm-dp from mini-batches of 32 and for convolutional networks), reference, wasm, wasm-threads (products split across 2 threads), wasm-dp (each mini-batch split across 2 threads)' },
+  { name: 'backend', type: 'string', arg: 'NAME', help: 'kernel backend: auto (default: wasm-threads, or wasm-dp from mini-batches of 32 and for convolutional networks, unless --dropout-mask batch), reference, wasm, wasm-threads (products split across 2 threads), wasm-dp (each mini-batch split across 2 threads)' },
 ];
 
 function pick<T extends string>(v: unknown, flag: string, options: readonly T[]): T | undefined {

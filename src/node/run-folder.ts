@@ -22,7 +22,8 @@ export const RUN_FILES = {
   report: 'report.html',
 } as const;
 
-const CSV_FIELDS: (keyof EpochRecord)[] = ['epoch', 'seconds', 'learningRate', 'trainCost', 'trainAccuracy', 'validationCost', 'validationAccuracy', 'testCost', 'testAccuracy'];
+/** Every field of an epoch record, so that the CSV says what metrics.jsonl says (a field that is null or absent is an empty cell). */
+const CSV_FIELDS: (keyof EpochRecord)[] = ['epoch', 'seconds', 'learningRate', 'trainCost', 'trainAccuracy', 'validationCost', 'validationAccuracy', 'testCost', 'testAccuracy', 'averaged'];
 
 /** `2026-11-28T03-40-12` (local-independent: UTC), safe in file names. */
 export function timestamp(d = new Date()): string {
@@ -100,7 +101,7 @@ export class RunFolder {
   appendEpoch(r: EpochRecord): void {
     this.openMetrics();
     writeSync(this.jsonl!, JSON.stringify(r) + '\n');
-    writeSync(this.csv!, CSV_FIELDS.map((f) => (r[f] === null ? '' : String(r[f]))).join(',') + '\n');
+    writeSync(this.csv!, CSV_FIELDS.map((f) => String(r[f] ?? '')).join(',') + '\n');
   }
 
   /** Close the metrics files (done by `finish`; later epochs would open them again). */

@@ -66,8 +66,8 @@ export async function reproduceCommand(argv: string[]): Promise<number> {
   const st = meanSpread(scores);
   const secs = meanSpread(results.map((r) => r.seconds));
   const line = `${preset.name} (${preset.row}): book ${(100 * preset.book).toFixed(2)} %, nnlab ${(100 * st.mean).toFixed(2)} ± ${(100 * st.sd).toFixed(2)} % (min ${(100 * st.min).toFixed(2)}, max ${(100 * st.max).toFixed(2)}, ${scores.length} seeds, ${preset.metric}), ${secs.mean.toFixed(0)} s a run`;
-  process.stdout.write(line + '\n');
-  if (values.json)
+  if (!values.json) process.stdout.write(line + '\n');
+  else
     process.stdout.write(JSON.stringify({ preset: preset.name, row: preset.row, metric: preset.metric, book: preset.book, scores, mean: st.mean, sd: st.sd, seconds: secs.mean, extra, runs: results.map((r) => ({ seed: r.config.seed, testAccuracy: r.testAccuracy, bestValidationAccuracy: r.bestValidationAccuracy, bestEpoch: r.bestEpoch, seconds: r.seconds })) }) + '\n');
   return 0;
 }

@@ -22,7 +22,7 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   ...RUN_FLAGS,
   ...RUN_OUTPUT_FLAGS,
   { name: 'save', type: 'string', arg: 'FILE', help: 'save the trained network (best-validation weights, else the last)' },
-  { name: 'json', type: 'boolean', help: 'print the run as one JSON object on the last line of stdout' },
+  { name: 'json', type: 'boolean', help: 'print the run as one JSON object (and nothing else) on stdout, instead of the chart and summary' },
   { name: 'quiet', type: 'boolean', help: 'no progress on stderr' },
   { name: 'help', type: 'boolean', help: 'show this help' },
 ];
@@ -86,9 +86,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
     writeFileAtomic(String(values.save), encodeModel(network, { config, result: { ...result, config: undefined } }));
     process.stderr.write(`saved ${values.save}\n`);
   }
-  const chart = endOfRunChart(result.epochs);
-  if (chart) process.stdout.write(chart + '\n');
-  process.stdout.write(summarize(result, values.preset as string | undefined) + '\n');
-  if (values.json) process.stdout.write(JSON.stringify(result) + '\n');
+  if (values.json) process.stdout.write(JSON.stringify(result) + '\n'); // nothing else on stdout: `> run.json` gives a JSON file
+  else {
+    const chart = endOfRunChart(result.epochs);
+    if (chart) process.stdout.write(chart + '\n');
+    process.stdout.write(summarize(result, values.preset as string | undefined) + '\n');
+  }
   return result.diverged ? 3 : 0;
 }
