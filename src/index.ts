@@ -12,7 +12,7 @@ export { createKernels, createWasmKernels, wasmSimdSupported, wasmFmaSupported, 
 export { Dense, Activation, Dropout, Conv2d, Pool2d, Flatten, buildLayers, type Layer, type Param, type LayerContext } from './layers/index.js';
 export { costByName, quadratic, crossEntropy, logLikelihood, type Cost } from './costs/index.js';
 export { l1, l2, maxNorm, regularizersFor, type Regularizer } from './regularizers/index.js';
-export { sgd, momentum, nesterov, adagrad, rmsprop, adam, optimizerFor, type Optimizer } from './optimizers/index.js';
+export { sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw, optimizerFor, type Optimizer } from './optimizers/index.js';
 export { initWeights, initBiases } from './init/initializers.js';
 export { parseIdx, encodeIdx, type IdxArray } from './data/idx.js';
 export { exampleSet, split, subset, fillBatch, type ExampleSet, type Splits } from './data/dataset.js';

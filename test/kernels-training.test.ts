@@ -22,6 +22,7 @@ const monitor = { trainCost: true, trainAccuracy: true, validationCost: true, va
 const CASES: [string, PartialRunConfig][] = [
   ['MLP sigmoid + cross-entropy + L2 (the torch benchmark setup)', { network: { layers: parseArchitecture('dense 30 sigmoid, dense 4 sigmoid') }, cost: 'cross-entropy', learningRate: 0.5, regularization: { l2: 5 } }],
   ['MLP relu/tanh + softmax, Adam, L1', { network: { layers: parseArchitecture('dense 33 relu, dense 7 tanh, softmax 4'), init: 'he' }, cost: 'log-likelihood', learningRate: 0.01, optimizer: { type: 'adam' }, regularization: { l1: 0.1 } }],
+  ['MLP relu + softmax, AdamW (L2 decoupled)', { network: { layers: parseArchitecture('dense 20 relu, softmax 4'), init: 'he' }, cost: 'log-likelihood', learningRate: 0.01, optimizer: { type: 'adamw' }, regularization: { l2: 30 } }],
   ['small CNN, momentum', { network: { layers: parseArchitecture('conv 5x3x3 relu, maxpool 2, dense 9 relu, softmax 4') }, cost: 'log-likelihood', learningRate: 0.05, optimizer: { type: 'momentum' } }],
   ['two conv layers (col2im over several channels), nesterov', { network: { layers: parseArchitecture('conv 4x3x3 relu, maxpool 2, conv 6x2x2 relu, dense 9 relu, softmax 4') }, cost: 'log-likelihood', learningRate: 0.05, optimizer: { type: 'nesterov' } }],
   ['a conv layer unfolded by rows (patch 4·3·3 = 36: sparse backward products after max-pooling), SGD', { network: { layers: parseArchitecture('conv 4x3x3 relu, maxpool 2, conv 8x3x3 relu same, maxpool 2, dense 9 relu, softmax 4') }, cost: 'log-likelihood', learningRate: 0.05 }],

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { referenceKernels as K } from '../src/kernels/reference.js';
 import { makeParam, type Param } from '../src/layers/layer.js';
 import { l1, l2, maxNorm, type Regularizer } from '../src/regularizers/index.js';
-import { adagrad, adam, momentum, nesterov, rmsprop, sgd, type Optimizer } from '../src/optimizers/index.js';
+import { adagrad, adam, adamw, momentum, nesterov, rmsprop, sgd, type Optimizer } from '../src/optimizers/index.js';
 import { Network } from '../src/network/network.js';
 import { Rng } from '../src/core/rng.js';
 import { costByName } from '../src/costs/index.js';
@@ -253,9 +253,37 @@ test('Adam: bias-corrected moments, w → w − η m̂ / (√v̂ + ε)', () => {
   }
 });
 
+test('AdamW: the weights shrink by (1 − ηλ/n) first, then Adam steps on ∇C₀; biases are not decayed', () => {
+  // η = 0.1, λ/n = 0.1 (so ηλ/n = 0.01), β₁ = 0.9, β₂ = 0.999, ε = 1e-8; w = [1], b = [1]; g = 0.5 for both.
+  // AdamW: w = 0.99 − 0.1·0.5/(0.5 + ε) = 0.890000002;  b = 1 − 0.0999999980 = 0.900000002.
+  // Adam with L2 puts (λ/n)w into g: g = 0.6, m̂ = 0.6, v̂ = 0.36, w = 1 − 0.1·0.6/(0.6 + ε) = 0.900000002:
+  // at the first step the decay vanishes in the division by √v̂, which is what AdamW decouples.
+  const w = weights([1], 1);
+  const b = biases([1]);
+  const opt = adamw(K, 0.9, 0.999, 1e-8);
+  w.grad.set([0.5]);
+  b.grad.set([0.5]);
+  opt.stepDecayed!([w, b], ETA, 0.1);
+  near(w.value, [0.890000002], 'AdamW weight');
+  near(b.value, [0.900000002], 'AdamW bias');
+  const w2 = weights([1], 1);
+  step([w2], [[0.5]], adam(K, 0.9, 0.999, 1e-8), [l2(0.1 * N)]);
+  near(w2.value, [0.900000002], 'Adam with L2');
+  // without decay AdamW is Adam, step for step
+  const a = weights([1, -2], 1);
+  const a2 = weights([1, -2], 1);
+  const ow = adamw(K, 0.9, 0.999, 1e-8);
+  const oa = adam(K, 0.9, 0.999, 1e-8);
+  for (const g of [[0.3, -0.1], [0.2, 0.5]]) {
+    step([a], [g], ow, []);
+    step([a2], [g], oa, []);
+  }
+  assert.deepEqual([...a.value], [...a2.value]);
+});
+
 test('each optimizer keeps separate state per parameter', () => {
   // Two parameters stepped by one optimizer must evolve as if each had its own optimizer.
-  for (const make of [() => momentum(K, 0.9), () => nesterov(K, 0.9), () => adagrad(K, 1e-8), () => rmsprop(K, 0.9, 1e-8), () => adam(K, 0.9, 0.999, 1e-8)]) {
+  for (const make of [() => momentum(K, 0.9), () => nesterov(K, 0.9), () => adagrad(K, 1e-8), () => rmsprop(K, 0.9, 1e-8), () => adam(K, 0.9, 0.999, 1e-8), () => adamw(K, 0.9, 0.999, 1e-8)]) {
     const a = weights([1, 2], 1);
     const b = biases([-1]);
     const a2 = weights([1, 2], 1);
@@ -307,4 +335,37 @@ test('the trainer applies eq. 93 with n = the training-set size: one epoch of on
   const expectB = Array.from(w0[1]!, (v, i) => v - 0.5 * gb!.grad[i]!);
   near(w!.value, expectW, 'weights', 1e-5);
   near(b!.value, expectB, 'biases (not decayed)', 1e-5);
+});
+
+test('the trainer gives AdamW the decay λ/n: one epoch of one mini-batch', async () => {
+  // As above (η = 0.5, λ = 2, n = 4, so 1 − ηλ/n = 0.75), with AdamW. At its first step Adam moves
+  // each parameter by η g/(|g| + ε), about η sgn(g): w = 0.75 w₀ − 0.5 sgn(g), b = b₀ − 0.5 sgn(g_b).
+  const layers = [{ type: 'dense' as const, units: 2, activation: 'sigmoid' as const }];
+  const config = resolveConfig({
+    network: { layers, init: 'default' },
+    cost: 'cross-entropy',
+    epochs: 1,
+    batchSize: 4,
+    learningRate: 0.5,
+    optimizer: { type: 'adamw' },
+    regularization: { l2: 2 },
+    data: { validationSize: 0 },
+    monitor: { trainCost: false, trainAccuracy: false, validationCost: false, validationAccuracy: false, testCost: false, testAccuracy: false },
+  });
+  const pixels = new Float32Array([0.1, 0.9, 0.3, 0.7, 0.2, 0.0, 0.5, 0.5, 0.5, 1.0, 0.4, 0.8]);
+  const set: ExampleSet = { pixels, labels: new Uint8Array([0, 1, 1, 0]), count: 4, shape: [3] };
+  const empty: ExampleSet = { pixels: new Float32Array(0), labels: new Uint8Array(0), count: 0, shape: [3] };
+  const data: Splits = { train: set, validation: empty, test: set, classes: 2 };
+  const make = () => new Network({ inputShape: [3], layers, cost: costByName('cross-entropy'), init: 'default', kernels: K, rng: new Rng(99) });
+  const net = make();
+  const ref = make();
+  const w0 = ref.params().map((p) => Float64Array.from(p.value));
+  ref.forward(pixels, 4, true);
+  ref.backward(new Float32Array([1, 0, 0, 1, 0, 1, 1, 0]), 4);
+  await train({ config, data, kernels: K, network: net });
+  const [w, b] = net.params();
+  const [gw, gb] = ref.params();
+  const move = (g: number) => (0.5 * g) / (Math.abs(g) + 1e-8);
+  near(w!.value, Array.from(w0[0]!, (v, i) => 0.75 * v - move(gw!.grad[i]!)), 'weights', 1e-5);
+  near(b!.value, Array.from(w0[1]!, (v, i) => v - move(gb!.grad[i]!)), 'biases (not decayed)', 1e-5);
 });

@@ -8,13 +8,13 @@ import { ConfigError } from './errors.js';
 export type ActivationName = 'sigmoid' | 'tanh' | 'relu' | 'softmax' | 'identity';
 export type CostName = 'quadratic' | 'cross-entropy' | 'log-likelihood';
 export type InitName = 'default' | 'large' | 'he' | 'glorot' | 'network3';
-export type OptimizerName = 'sgd' | 'momentum' | 'nesterov' | 'adagrad' | 'rmsprop' | 'adam';
+export type OptimizerName = 'sgd' | 'momentum' | 'nesterov' | 'adagrad' | 'rmsprop' | 'adam' | 'adamw';
 export type PaddingName = 'valid' | 'same';
 
 export const ACTIVATIONS: readonly ActivationName[] = ['sigmoid', 'tanh', 'relu', 'softmax', 'identity'];
 export const COSTS: readonly CostName[] = ['quadratic', 'cross-entropy', 'log-likelihood'];
 export const INITS: readonly InitName[] = ['default', 'large', 'he', 'glorot', 'network3'];
-export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'];
+export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamw'];
 
 /** One layer of a network. `dense` and `conv2d` may carry an activation, which becomes its own layer. */
 export type LayerSpec =
@@ -57,12 +57,12 @@ export interface OptimizerConfig {
   type: OptimizerName;
   /** Momentum coefficient μ (momentum, nesterov). */
   momentum: number;
-  /** Adam's β₁ and β₂. */
+  /** Adam's (and AdamW's) β₁ and β₂. AdamW's decay is L2's λ (`regularization.l2`), applied to w directly. */
   beta1: number;
   beta2: number;
   /** RMSProp's decay ρ. */
   rho: number;
-  /** ε in the denominators of AdaGrad, RMSProp, Adam. */
+  /** ε in the denominators of AdaGrad, RMSProp, Adam, AdamW. */
   epsilon: number;
 }
 
