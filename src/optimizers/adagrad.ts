@@ -9,6 +9,5 @@ export function adagrad(kernels: Kernels, eps: number): Optimizer {
     step(params, eta) {
       for (const p of params) kernels.adagradStep(p.value, acc.get(p)[0]!, p.grad, eta, eps, p.size);
     },
-    state: () => acc.all(),
   };
 }

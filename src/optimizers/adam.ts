@@ -20,6 +20,5 @@ export function adam(kernels: Kernels, beta1: number, beta2: number, eps: number
         kernels.adamStep(p.value, m, v, p.grad, etaT, beta1, beta2, epsT, p.size);
       }
     },
-    state: () => moments.all(),
   };
 }

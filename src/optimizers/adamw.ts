@@ -20,6 +20,5 @@ export function adamw(kernels: Kernels, beta1: number, beta2: number, eps: numbe
       for (const p of params) if (p.decay) kernels.scale(p.value, 1 - eta * c, p.size); // w → (1 − ηλ/n) w, c = λ/n
       inner.step(params, eta);
     },
-    state: inner.state,
   };
 }

@@ -12,6 +12,5 @@ export function momentum(kernels: Kernels, mu: number): Optimizer {
     step(params, eta) {
       for (const p of params) kernels.momentumStep(p.value, velocity.get(p)[0]!, p.grad, eta, mu, p.size);
     },
-    state: () => velocity.all(),
   };
 }

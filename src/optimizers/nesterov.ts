@@ -13,6 +13,5 @@ export function nesterov(kernels: Kernels, mu: number): Optimizer {
     step(params, eta) {
       for (const p of params) kernels.nesterovStep(p.value, velocity.get(p)[0]!, p.grad, eta, mu, p.size);
     },
-    state: () => velocity.all(),
   };
 }

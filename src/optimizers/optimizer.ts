@@ -14,8 +14,6 @@ export interface Optimizer {
    * in one pass over them instead of two; optimizers without it get the term added to g first.
    */
   stepDecayed?(params: readonly Param[], eta: number, c: number): void;
-  /** The state buffers, in a stable order, for saving and restoring a run. */
-  state(): Float32Array[];
 }
 
 /** Per-parameter state buffers, allocated from the kernels on first use. */
@@ -29,8 +27,5 @@ export class StateBuffers {
       this.map.set(p, s);
     }
     return s;
-  }
-  all(): Float32Array[] {
-    return [...this.map.values()].flat();
   }
 }

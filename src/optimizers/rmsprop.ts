@@ -9,6 +9,5 @@ export function rmsprop(kernels: Kernels, rho: number, eps: number): Optimizer {
     step(params, eta) {
       for (const p of params) kernels.rmspropStep(p.value, acc.get(p)[0]!, p.grad, eta, rho, eps, p.size);
     },
-    state: () => acc.all(),
   };
 }

@@ -13,6 +13,5 @@ export function sgd(kernels: Kernels): Optimizer {
       for (const p of params) if (p.decay) kernels.sgdDecayStep(p.value, p.grad, eta, c, p.size);
       else kernels.sgdStep(p.value, p.grad, eta, p.size);
     },
-    state: () => [],
   };
 }
