@@ -301,9 +301,12 @@ test('each optimizer keeps separate state per parameter', () => {
   }
 });
 
-test('the trainer applies eq. 93 with n = the training-set size: one epoch of one mini-batch', async () => {
-  // A [3 → 2] sigmoid network, 4 examples in one mini-batch of 4, η = 0.5, λ = 2, n = 4:
-  // after one step, w = (1 − ηλ/n) w₀ − η ∂C₀/∂w = 0.75 w₀ − 0.5 g, and b = b₀ − 0.5 g_b.
+/**
+ * One epoch of one mini-batch through the trainer: a [3 → 2] sigmoid network, 4 examples in one
+ * mini-batch of 4, η = 0.5, λ = 2, n = 4 (so 1 − ηλ/n = 0.75), with `optimizer`. Returns the
+ * trained weights and biases, their initial values, and the gradients of C₀ at those values.
+ */
+async function oneTrainerStep(optimizer: 'sgd' | 'adamw') {
   const layers = [{ type: 'dense' as const, units: 2, activation: 'sigmoid' as const }];
   const config = resolveConfig({
     network: { layers, init: 'default' },
@@ -311,43 +314,7 @@ test('the trainer applies eq. 93 with n = the training-set size: one epoch of on
     epochs: 1,
     batchSize: 4,
     learningRate: 0.5,
-    regularization: { l2: 2 },
-    data: { validationSize: 0 },
-    monitor: { trainCost: false, trainAccuracy: false, validationCost: false, validationAccuracy: false, testCost: false, testAccuracy: false },
-  });
-  const pixels = new Float32Array([0.1, 0.9, 0.3, 0.7, 0.2, 0.0, 0.5, 0.5, 0.5, 1.0, 0.4, 0.8]);
-  const labels = new Uint8Array([0, 1, 1, 0]);
-  const set: ExampleSet = { pixels, labels, count: 4, shape: [3] };
-  const empty: ExampleSet = { pixels: new Float32Array(0), labels: new Uint8Array(0), count: 0, shape: [3] };
-  const data: Splits = { train: set, validation: empty, test: set, classes: 2 };
-  const make = () => new Network({ inputShape: [3], layers, cost: costByName('cross-entropy'), init: 'default', kernels: K, rng: new Rng(99) });
-  const net = make();
-  const ref = make();
-  const w0 = ref.params().map((p) => Float64Array.from(p.value));
-  // the mean gradient over the four examples
-  const y = new Float32Array([1, 0, 0, 1, 0, 1, 1, 0]);
-  ref.forward(pixels, 4, true);
-  ref.backward(y, 4);
-  await train({ config, data, kernels: K, network: net });
-  const [w, b] = net.params();
-  const [gw, gb] = ref.params();
-  const expectW = Array.from(w0[0]!, (v, i) => 0.75 * v - 0.5 * gw!.grad[i]!);
-  const expectB = Array.from(w0[1]!, (v, i) => v - 0.5 * gb!.grad[i]!);
-  near(w!.value, expectW, 'weights', 1e-5);
-  near(b!.value, expectB, 'biases (not decayed)', 1e-5);
-});
-
-test('the trainer gives AdamW the decay λ/n: one epoch of one mini-batch', async () => {
-  // As above (η = 0.5, λ = 2, n = 4, so 1 − ηλ/n = 0.75), with AdamW. At its first step Adam moves
-  // each parameter by η g/(|g| + ε), about η sgn(g): w = 0.75 w₀ − 0.5 sgn(g), b = b₀ − 0.5 sgn(g_b).
-  const layers = [{ type: 'dense' as const, units: 2, activation: 'sigmoid' as const }];
-  const config = resolveConfig({
-    network: { layers, init: 'default' },
-    cost: 'cross-entropy',
-    epochs: 1,
-    batchSize: 4,
-    learningRate: 0.5,
-    optimizer: { type: 'adamw' },
+    optimizer: { type: optimizer },
     regularization: { l2: 2 },
     data: { validationSize: 0 },
     monitor: { trainCost: false, trainAccuracy: false, validationCost: false, validationAccuracy: false, testCost: false, testAccuracy: false },
@@ -360,12 +327,27 @@ test('the trainer gives AdamW the decay λ/n: one epoch of one mini-batch', asyn
   const net = make();
   const ref = make();
   const w0 = ref.params().map((p) => Float64Array.from(p.value));
+  // the mean gradient over the four examples
   ref.forward(pixels, 4, true);
   ref.backward(new Float32Array([1, 0, 0, 1, 0, 1, 1, 0]), 4);
   await train({ config, data, kernels: K, network: net });
   const [w, b] = net.params();
   const [gw, gb] = ref.params();
+  return { w: w!.value, b: b!.value, w0: w0[0]!, b0: w0[1]!, gw: gw!.grad, gb: gb!.grad };
+}
+
+test('the trainer applies eq. 93 with n = the training-set size: one epoch of one mini-batch', async () => {
+  // after one step, w = (1 − ηλ/n) w₀ − η ∂C₀/∂w = 0.75 w₀ − 0.5 g, and b = b₀ − 0.5 g_b.
+  const r = await oneTrainerStep('sgd');
+  near(r.w, Array.from(r.w0, (v, i) => 0.75 * v - 0.5 * r.gw[i]!), 'weights', 1e-5);
+  near(r.b, Array.from(r.b0, (v, i) => v - 0.5 * r.gb[i]!), 'biases (not decayed)', 1e-5);
+});
+
+test('the trainer gives AdamW the decay λ/n: one epoch of one mini-batch', async () => {
+  // At its first step Adam moves each parameter by η g/(|g| + ε), about η sgn(g):
+  // w = 0.75 w₀ − 0.5 sgn(g), b = b₀ − 0.5 sgn(g_b).
+  const r = await oneTrainerStep('adamw');
   const move = (g: number) => (0.5 * g) / (Math.abs(g) + 1e-8);
-  near(w!.value, Array.from(w0[0]!, (v, i) => 0.75 * v - move(gw!.grad[i]!)), 'weights', 1e-5);
-  near(b!.value, Array.from(w0[1]!, (v, i) => v - move(gb!.grad[i]!)), 'biases (not decayed)', 1e-5);
+  near(r.w, Array.from(r.w0, (v, i) => 0.75 * v - move(r.gw[i]!)), 'weights', 1e-5);
+  near(r.b, Array.from(r.b0, (v, i) => v - move(r.gb[i]!)), 'biases (not decayed)', 1e-5);
 });
