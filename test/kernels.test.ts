@@ -288,6 +288,32 @@ for (const be of BACKENDS) {
       }
     });
 
+    test('adamStep stores subnormal results as 0 (x86 is slow on subnormals), as the reference does', () => {
+      // 7 lanes: a SIMD body of 4 and a tail of 3. ηₜ = 1e-3, ε̂ = 1, so the step is about 1e-3·m.
+      // Lanes 0–3: m → 0.9 m + 0.1 g or v → 0.999 v + 0.001 g² lands under 2⁻¹²⁶ ≈ 1.18e-38;
+      // lanes 4–5: w − 1e-3·m = ±1.5e-38 ∓ 1e-38 does; lane 6 (the control): nothing does.
+      const n = 7;
+      const w = new Float32Array([1, 1, 1, 1, 1.5e-38, -1.5e-38, 0.5]);
+      const m = new Float32Array([1e-38, -1e-38, 5e-39, 0, 1e-35 / 0.9, -1e-35 / 0.9, 0.2]);
+      const v = new Float32Array([0, 1e-38, 0, 1e-38, 0, 0, 0.3]);
+      const g = new Float32Array([0, 0, 1e-39, 0, 0, 0, 0.1]);
+      for (const B of [R, K]) {
+        const W = put(B, w), M = put(B, m), V = put(B, v);
+        B.adamStep(W, M, V, put(B, g), 1e-3, 0.9, 0.999, 1, n);
+        for (const [name, a] of [['w', W], ['m', M], ['v', V]] as const)
+          for (let i = 0; i < n; i++) {
+            const x = Math.abs(a[i]!);
+            assert.ok(x === 0 || x >= 1.1754943508222875e-38, `${B.name}: ${name}[${i}] = ${a[i]} is subnormal`);
+          }
+        assert.deepEqual([...M.subarray(0, 3)], [0, 0, 0], `${B.name}: m flushed`);
+        assert.deepEqual([V[1], V[3]], [0, 0], `${B.name}: v flushed`);
+        assert.deepEqual([W[4], W[5]], [0, 0], `${B.name}: w flushed`);
+        assert.deepEqual([W[0], W[1], W[2], W[3]], [1, 1, 1, 1]);
+        assert.ok(Math.abs(M[6]! - 0.19) < 1e-7 && Math.abs(V[6]! - 0.29971) < 1e-7, `${B.name}: control m, v`);
+        assert.ok(Math.abs(W[6]! - (0.5 - (1e-3 * 0.19) / (Math.sqrt(0.29971) + 1))) < 1e-7, `${B.name}: control w`);
+      }
+    });
+
     test('im2col and col2im for kernels 1-5, strides 1-2, paddings 0-2', () => {
       for (const { count, c, h, w, k, stride, pad, oh, ow } of unfoldCases([1, 2, 3, 5])) {
         const xOff = 3;

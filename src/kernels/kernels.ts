@@ -142,6 +142,8 @@ export interface Kernels {
   /**
    * m = β₁ m + (1 − β₁) g;  v = β₂ v + (1 − β₂) g²;  w −= ηₜ m / (√v + ε̂), with the bias
    * corrections folded into `etaT` = η √(1 − β₂ᵗ) / (1 − β₁ᵗ) and `epsT` = ε √(1 − β₂ᵗ).
+   * A subnormal m, v or w (0 < |x| < 2⁻¹²⁶) is stored as 0: arithmetic on subnormals is many
+   * times slower on x86, and Adam with a large L2 λ drives weights there.
    */
   adamStep(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, etaT: number, b1: number, b2: number, epsT: number, n: number): void;
 

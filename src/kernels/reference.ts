@@ -1,5 +1,14 @@
 import type { Kernels } from './kernels.js';
 
+/** The smallest normal float32, 2⁻¹²⁶. */
+const FLT_MIN = 1.1754943508222875e-38;
+
+/** x rounded to float32, 0 if that is subnormal (as the wasm kernels flush it: x86 is slow on subnormals). */
+function flushSubnormal(x: number): number {
+  const f = Math.fround(x);
+  return Math.abs(f) < FLT_MIN ? 0 : f;
+}
+
 /**
  * The reference backend: plain TypeScript loops, written to be read. Every fast backend is
  * tested against it. Loop orders keep the innermost loop on contiguous memory.
@@ -362,11 +371,11 @@ export const referenceKernels: Kernels = {
   adamStep(w, m, v, g, etaT, b1, b2, epsT, n) {
     for (let i = 0; i < n; i++) {
       const gi = g[i]!;
-      const mi = b1 * m[i]! + (1 - b1) * gi;
-      const vi = b2 * v[i]! + (1 - b2) * gi * gi;
+      const mi = flushSubnormal(b1 * m[i]! + (1 - b1) * gi);
+      const vi = flushSubnormal(b2 * v[i]! + (1 - b2) * gi * gi);
       m[i] = mi;
       v[i] = vi;
-      w[i]! -= (etaT * mi) / (Math.sqrt(vi) + epsT);
+      w[i] = flushSubnormal(w[i]! - (etaT * mi) / (Math.sqrt(vi) + epsT));
     }
   },
 
