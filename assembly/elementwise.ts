@@ -236,41 +236,6 @@ export function nesterovStep(w: usize, v: usize, g: usize, eta: f32, mu: f32, n:
   }
 }
 
-/** G += g²;  w −= η g / (√G + ε). */
-export function adagradStep(w: usize, acc: usize, g: usize, eta: f32, eps: f32, n: i32): void {
-  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2, ev = f32x4.splat(eta), epv = f32x4.splat(eps);
-  for (let o: usize = 0; o < e; o += 16) {
-    const gi = v128.load(g + o);
-    const s = f32x4.add(v128.load(acc + o), f32x4.mul(gi, gi));
-    v128.store(acc + o, s);
-    v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(ev, gi), f32x4.add(f32x4.sqrt(s), epv))));
-  }
-  if (t) {
-    const gi = loadPartial(g + e, t);
-    const s = f32x4.add(loadPartial(acc + e, t), f32x4.mul(gi, gi));
-    storePartial(acc + e, s, t);
-    storePartial(w + e, f32x4.sub(loadPartial(w + e, t), f32x4.div(f32x4.mul(ev, gi), f32x4.add(f32x4.sqrt(s), epv))), t);
-  }
-}
-
-/** S = ρ S + (1 − ρ) g²;  w −= η g / (√S + ε). */
-export function rmspropStep(w: usize, acc: usize, g: usize, eta: f32, rho: f32, eps: f32, n: i32): void {
-  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2;
-  const ev = f32x4.splat(eta), rv = f32x4.splat(rho), r1 = f32x4.splat(<f32>1 - rho), epv = f32x4.splat(eps);
-  for (let o: usize = 0; o < e; o += 16) {
-    const gi = v128.load(g + o);
-    const s = f32x4.add(f32x4.mul(rv, v128.load(acc + o)), f32x4.mul(r1, f32x4.mul(gi, gi)));
-    v128.store(acc + o, s);
-    v128.store(w + o, f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(ev, gi), f32x4.add(f32x4.sqrt(s), epv))));
-  }
-  if (t) {
-    const gi = loadPartial(g + e, t);
-    const s = f32x4.add(f32x4.mul(rv, loadPartial(acc + e, t)), f32x4.mul(r1, f32x4.mul(gi, gi)));
-    storePartial(acc + e, s, t);
-    storePartial(w + e, f32x4.sub(loadPartial(w + e, t), f32x4.div(f32x4.mul(ev, gi), f32x4.add(f32x4.sqrt(s), epv))), t);
-  }
-}
-
 /**
  * x with every subnormal lane (0 < |x| < 2⁻¹²⁶) made 0. WebAssembly has no flush-to-zero mode, and
  * arithmetic on subnormal floats is many times slower on x86: Adam with a large L2 λ drives weights
@@ -279,6 +244,41 @@ export function rmspropStep(w: usize, acc: usize, g: usize, eta: f32, rho: f32, 
 // @ts-ignore: decorator
 @inline function flushSubnormal(x: v128): v128 {
   return v128.and(x, f32x4.ge(f32x4.abs(x), f32x4.splat(1.17549435e-38)));
+}
+
+/** G += g²;  w −= η g / (√G + ε); subnormal results flushed to 0. */
+export function adagradStep(w: usize, acc: usize, g: usize, eta: f32, eps: f32, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2, ev = f32x4.splat(eta), epv = f32x4.splat(eps);
+  for (let o: usize = 0; o < e; o += 16) {
+    const gi = v128.load(g + o);
+    const s = flushSubnormal(f32x4.add(v128.load(acc + o), f32x4.mul(gi, gi)));
+    v128.store(acc + o, s);
+    v128.store(w + o, flushSubnormal(f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(ev, gi), f32x4.add(f32x4.sqrt(s), epv)))));
+  }
+  if (t) {
+    const gi = loadPartial(g + e, t);
+    const s = flushSubnormal(f32x4.add(loadPartial(acc + e, t), f32x4.mul(gi, gi)));
+    storePartial(acc + e, s, t);
+    storePartial(w + e, flushSubnormal(f32x4.sub(loadPartial(w + e, t), f32x4.div(f32x4.mul(ev, gi), f32x4.add(f32x4.sqrt(s), epv)))), t);
+  }
+}
+
+/** S = ρ S + (1 − ρ) g²;  w −= η g / (√S + ε); subnormal results flushed to 0. */
+export function rmspropStep(w: usize, acc: usize, g: usize, eta: f32, rho: f32, eps: f32, n: i32): void {
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2;
+  const ev = f32x4.splat(eta), rv = f32x4.splat(rho), r1 = f32x4.splat(<f32>1 - rho), epv = f32x4.splat(eps);
+  for (let o: usize = 0; o < e; o += 16) {
+    const gi = v128.load(g + o);
+    const s = flushSubnormal(f32x4.add(f32x4.mul(rv, v128.load(acc + o)), f32x4.mul(r1, f32x4.mul(gi, gi))));
+    v128.store(acc + o, s);
+    v128.store(w + o, flushSubnormal(f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(ev, gi), f32x4.add(f32x4.sqrt(s), epv)))));
+  }
+  if (t) {
+    const gi = loadPartial(g + e, t);
+    const s = flushSubnormal(f32x4.add(f32x4.mul(rv, loadPartial(acc + e, t)), f32x4.mul(r1, f32x4.mul(gi, gi))));
+    storePartial(acc + e, s, t);
+    storePartial(w + e, flushSubnormal(f32x4.sub(loadPartial(w + e, t), f32x4.div(f32x4.mul(ev, gi), f32x4.add(f32x4.sqrt(s), epv)))), t);
+  }
 }
 
 /** m = β₁ m + (1 − β₁) g;  v = β₂ v + (1 − β₂) g²;  w −= ηₜ m / (√v + ε̂); subnormal results flushed to 0. */

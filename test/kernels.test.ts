@@ -314,6 +314,33 @@ for (const be of BACKENDS) {
       }
     });
 
+    test('adagradStep and rmspropStep store subnormal results as 0, as the reference does', () => {
+      // η = 1e-3, ε = 1, ρ = 0.9; 5 lanes (a body of 4 and a tail of 1). Lanes 0–1: w − η g/(√S + 1)
+      // = ±1.5e-38 ∓ 1e-38 (g = ±1e-35, S ≈ 0); lane 2: RMSProp's S = 0.9·1.25e-38 (g = 0; AdaGrad's
+      // G stays 1.25e-38, normal); lane 3: G or S from a subnormal g² alone; lane 4: the control.
+      const n = 5;
+      const w = new Float32Array([1.5e-38, -1.5e-38, 1, 1, 0.5]);
+      const g = new Float32Array([1e-35, -1e-35, 0, 1e-20, 0.1]);
+      const acc = new Float32Array([0, 0, 1.25e-38, 0, 0.3]);
+      for (const B of [R, K]) {
+        for (const [name, stepper] of [
+          ['adagrad', (W: Float32Array, A: Float32Array) => B.adagradStep(W, A, put(B, g), 1e-3, 1, n)],
+          ['rmsprop', (W: Float32Array, A: Float32Array) => B.rmspropStep(W, A, put(B, g), 1e-3, 0.9, 1, n)],
+        ] as const) {
+          const W = put(B, w), A = put(B, acc);
+          stepper(W, A);
+          for (const [what, a] of [['w', W], ['acc', A]] as const)
+            for (let i = 0; i < n; i++) {
+              const x = Math.abs(a[i]!);
+              assert.ok(x === 0 || x >= 1.1754943508222875e-38, `${B.name} ${name}: ${what}[${i}] = ${a[i]} is subnormal`);
+            }
+          assert.deepEqual([W[0], W[1], A[3]], [0, 0, 0], `${B.name} ${name}: w and acc flushed`);
+          assert.equal(A[2], name === 'adagrad' ? Math.fround(1.25e-38) : 0, `${B.name} ${name}: acc[2]`);
+          assert.ok(W[4]! > 0.49 && W[4]! < 0.5 && A[4]! > 0.25, `${B.name} ${name}: control`);
+        }
+      }
+    });
+
     test('im2col and col2im for kernels 1-5, strides 1-2, paddings 0-2', () => {
       for (const { count, c, h, w, k, stride, pad, oh, ow } of unfoldCases([1, 2, 3, 5])) {
         const xOff = 3;

@@ -135,9 +135,9 @@ export interface Kernels {
   momentumStep(w: Float32Array, v: Float32Array, g: Float32Array, eta: number, mu: number, n: number): void;
   /** Nesterov in the "look-ahead folded in" form: v = μ v − η g;  w += μ v − η g. */
   nesterovStep(w: Float32Array, v: Float32Array, g: Float32Array, eta: number, mu: number, n: number): void;
-  /** G += g²;  w −= η g / (√G + ε). */
+  /** G += g²;  w −= η g / (√G + ε). A subnormal G or w is stored as 0 (as in `adamStep`). */
   adagradStep(w: Float32Array, acc: Float32Array, g: Float32Array, eta: number, eps: number, n: number): void;
-  /** S = ρ S + (1 − ρ) g²;  w −= η g / (√S + ε). */
+  /** S = ρ S + (1 − ρ) g²;  w −= η g / (√S + ε). A subnormal S or w is stored as 0 (as in `adamStep`). */
   rmspropStep(w: Float32Array, acc: Float32Array, g: Float32Array, eta: number, rho: number, eps: number, n: number): void;
   /**
    * m = β₁ m + (1 − β₁) g;  v = β₂ v + (1 − β₂) g²;  w −= ηₜ m / (√v + ε̂), with the bias

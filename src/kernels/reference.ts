@@ -355,17 +355,17 @@ export const referenceKernels: Kernels = {
   adagradStep(w, acc, g, eta, eps, n) {
     for (let i = 0; i < n; i++) {
       const gi = g[i]!;
-      const s = acc[i]! + gi * gi;
+      const s = flushSubnormal(acc[i]! + gi * gi);
       acc[i] = s;
-      w[i]! -= (eta * gi) / (Math.sqrt(s) + eps);
+      w[i] = flushSubnormal(w[i]! - (eta * gi) / (Math.sqrt(s) + eps));
     }
   },
   rmspropStep(w, acc, g, eta, rho, eps, n) {
     for (let i = 0; i < n; i++) {
       const gi = g[i]!;
-      const s = rho * acc[i]! + (1 - rho) * gi * gi;
+      const s = flushSubnormal(rho * acc[i]! + (1 - rho) * gi * gi);
       acc[i] = s;
-      w[i]! -= (eta * gi) / (Math.sqrt(s) + eps);
+      w[i] = flushSubnormal(w[i]! - (eta * gi) / (Math.sqrt(s) + eps));
     }
   },
   adamStep(w, m, v, g, etaT, b1, b2, epsT, n) {
