@@ -42,6 +42,14 @@ function put(k: Kernels, src: Float32Array, extra = 0): Float32Array {
   a.set(src);
   return a;
 }
+/** No element of the first n of each array is subnormal (0 < |x| < 2⁻¹²⁶). */
+function noSubnormals(arrays: Record<string, Float32Array>, n: number, who: string): void {
+  for (const [name, a] of Object.entries(arrays))
+    for (let i = 0; i < n; i++) {
+      const x = Math.abs(a[i]!);
+      assert.ok(x === 0 || x >= 1.1754943508222875e-38, `${who}: ${name}[${i}] = ${a[i]} is subnormal`);
+    }
+}
 /** |got − want| ≤ atol + rtol·|want| for every element of the first n. */
 function close(got: Float32Array, want: Float32Array, n: number, what: string, rtol = 1e-5, atol = 1e-6): void {
   for (let i = 0; i < n; i++) {
@@ -300,11 +308,7 @@ for (const be of BACKENDS) {
       for (const B of [R, K]) {
         const W = put(B, w), M = put(B, m), V = put(B, v);
         B.adamStep(W, M, V, put(B, g), 1e-3, 0.9, 0.999, 1, n);
-        for (const [name, a] of [['w', W], ['m', M], ['v', V]] as const)
-          for (let i = 0; i < n; i++) {
-            const x = Math.abs(a[i]!);
-            assert.ok(x === 0 || x >= 1.1754943508222875e-38, `${B.name}: ${name}[${i}] = ${a[i]} is subnormal`);
-          }
+        noSubnormals({ w: W, m: M, v: V }, n, B.name);
         assert.deepEqual([...M.subarray(0, 3)], [0, 0, 0], `${B.name}: m flushed`);
         assert.deepEqual([V[1], V[3]], [0, 0], `${B.name}: v flushed`);
         assert.deepEqual([W[4], W[5]], [0, 0], `${B.name}: w flushed`);
@@ -329,11 +333,7 @@ for (const be of BACKENDS) {
         ] as const) {
           const W = put(B, w), A = put(B, acc);
           stepper(W, A);
-          for (const [what, a] of [['w', W], ['acc', A]] as const)
-            for (let i = 0; i < n; i++) {
-              const x = Math.abs(a[i]!);
-              assert.ok(x === 0 || x >= 1.1754943508222875e-38, `${B.name} ${name}: ${what}[${i}] = ${a[i]} is subnormal`);
-            }
+          noSubnormals({ w: W, acc: A }, n, `${B.name} ${name}`);
           assert.deepEqual([W[0], W[1], A[3]], [0, 0, 0], `${B.name} ${name}: w and acc flushed`);
           assert.equal(A[2], name === 'adagrad' ? Math.fround(1.25e-38) : 0, `${B.name} ${name}: acc[2]`);
           assert.ok(W[4]! > 0.49 && W[4]! < 0.5 && A[4]! > 0.25, `${B.name} ${name}: control`);

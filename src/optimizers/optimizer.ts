@@ -10,8 +10,10 @@ export interface Optimizer {
   /** Update every parameter from its gradient with learning rate η. */
   step(params: readonly Param[], eta: number): void;
   /**
-   * The same step with L2's gradient term c·w (c = λ/n) folded in for the decayed parameters,
-   * in one pass over them instead of two; optimizers without it get the term added to g first.
+   * The step with L2 (c = λ/n) applied by the optimizer itself to the decayed parameters: SGD
+   * folds the gradient term c·w into its step (one pass over the weights instead of two, the same
+   * numbers); AdamW decouples it, shrinking w by (1 − ηc) outside Adam's step. Optimizers without
+   * it get c·w added to g first.
    */
   stepDecayed?(params: readonly Param[], eta: number, c: number): void;
 }

@@ -14,7 +14,7 @@ export type BookMetric =
 
 export interface Preset {
   name: string;
-  /** Row of ../shared/REFERENCE.md (Nielsen's book) this reproduces. */
+  /** Row of the book's figures this reproduces (A1, B1–B16, C1–C10, D: README, "Results"). */
   row: string;
   description: string;
   /** The book's figure, as a fraction. */
@@ -270,7 +270,7 @@ presets.push(
   },
 );
 
-/** Every built-in preset, in the order of REFERENCE.md. */
+/** Every built-in preset, in the order of the book's rows. */
 export const PRESETS: readonly Preset[] = presets;
 
 export function findPreset(name: string): Preset | undefined {

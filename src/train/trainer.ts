@@ -144,7 +144,7 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
   const params = net.params();
   const optimizer = optimizerFor(config.optimizer, kernels);
   const regularizers: Regularizer[] = regularizersFor(config.regularization);
-  // L2's term c·w folded into the optimizer's step where it can (one pass over the weights, not two)
+  // L2 applied by the optimizer where it has `stepDecayed` (SGD: folded into one pass; AdamW: decoupled)
   const folded = optimizer.stepDecayed ? (regularizers.find((r) => r.weightDecay) ?? null) : null;
   const gradientTerms = regularizers.filter((r) => r !== folded);
   const schedule = scheduleFor(config.schedule, config.learningRate, config.epochs);
