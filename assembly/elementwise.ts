@@ -1,7 +1,7 @@
 // Element-wise kernels, rows/columns, neurons, softmax, regularizer gradients and optimizer
 // steps, four lanes at a time. Tails (n not a multiple of 4) run through the same vector code on
 // a partially loaded vector, so every element gets the same operations wherever it sits.
-import { expv, sigmoidv, tanhv, loadPartial, storePartial } from './vmath';
+import { expv, sigmoidv, tanhv, flushSubnormal, scaledTerm, termFloor, loadPartial, storePartial } from './vmath';
 
 // ---- rows and columns ------------------------------------------------------------------------
 
@@ -91,7 +91,7 @@ export function reluBackward(z: usize, da: usize, dz: usize, n: i32): void {
   if (t) storePartial(dz + e, reluBack(loadPartial(z + e, t), loadPartial(da + e, t)), t);
 }
 
-/** Row-wise softmax, shifted by the row maximum. */
+/** Row-wise softmax, shifted by the row maximum; an output under 2⁻¹²⁶ is 0, never subnormal. */
 export function softmaxRows(z: usize, a: usize, rows: i32, cols: i32): void {
   if (cols <= 0) return;
   const c4 = cols & ~3, t = cols - c4, e = <usize>c4 << 2, rowBytes = <usize>cols << 2;
@@ -115,8 +115,9 @@ export function softmaxRows(z: usize, a: usize, rows: i32, cols: i32): void {
     sv = f32x4.add(sv, tail);
     const s = f32x4.add(sv, v128.shuffle<f32>(sv, sv, 2, 3, 0, 1));
     const inv = f32x4.splat(<f32>1 / (f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1)));
-    for (let o: usize = 0; o < e; o += 16) v128.store(ar + o, f32x4.mul(v128.load(ar + o), inv));
-    if (t) storePartial(ar + e, f32x4.mul(tail, inv), t);
+    // an output scaled under 2⁻¹²⁶ is stored as 0 (`flushSubnormal`), as expv's are
+    for (let o: usize = 0; o < e; o += 16) v128.store(ar + o, flushSubnormal(f32x4.mul(v128.load(ar + o), inv)));
+    if (t) storePartial(ar + e, flushSubnormal(f32x4.mul(tail, inv)), t);
   }
 }
 
@@ -166,9 +167,11 @@ export function scale(x: usize, alpha: f32, n: i32): void {
 
 // ---- regularizer gradients and optimizer steps ---------------------------------------------------
 
-/** g += c · w. */
+/** g += c · w (a term under 2⁻¹²⁶ dropped: `scaledTerm`). */
 export function addL2Grad(w: usize, g: usize, c: f32, n: i32): void {
-  axpy(c, w, g, n);
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2, cv = f32x4.splat(c), wMin = termFloor(c);
+  for (let o: usize = 0; o < e; o += 16) v128.store(g + o, f32x4.add(v128.load(g + o), scaledTerm(v128.load(w + o), cv, wMin)));
+  if (t) storePartial(g + e, f32x4.add(loadPartial(g + e, t), scaledTerm(loadPartial(w + e, t), cv, wMin)), t);
 }
 
 /** sgn(w) ∈ {−1, 0, 1} (NaN → 0). */
@@ -193,14 +196,14 @@ export function sgdStep(w: usize, g: usize, eta: f32, n: i32): void {
 
 /** w −= η (g + c·w): L2 and the SGD step in one pass (same operations as addL2Grad, then sgdStep). */
 export function sgdDecayStep(w: usize, g: usize, eta: f32, c: f32, n: i32): void {
-  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2, ev = f32x4.splat(eta), cv = f32x4.splat(c);
+  const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2, ev = f32x4.splat(eta), cv = f32x4.splat(c), wMin = termFloor(c);
   for (let o: usize = 0; o < e; o += 16) {
     const wv = v128.load(w + o);
-    v128.store(w + o, f32x4.sub(wv, f32x4.mul(ev, f32x4.add(v128.load(g + o), f32x4.mul(cv, wv)))));
+    v128.store(w + o, f32x4.sub(wv, f32x4.mul(ev, f32x4.add(v128.load(g + o), scaledTerm(wv, cv, wMin)))));
   }
   if (t) {
     const wv = loadPartial(w + e, t);
-    storePartial(w + e, f32x4.sub(wv, f32x4.mul(ev, f32x4.add(loadPartial(g + e, t), f32x4.mul(cv, wv)))), t);
+    storePartial(w + e, f32x4.sub(wv, f32x4.mul(ev, f32x4.add(loadPartial(g + e, t), scaledTerm(wv, cv, wMin)))), t);
   }
 }
 
@@ -237,70 +240,80 @@ export function nesterovStep(w: usize, v: usize, g: usize, eta: f32, mu: f32, n:
 }
 
 /**
- * x with every subnormal lane (0 < |x| < 2⁻¹²⁶) made 0. WebAssembly has no flush-to-zero mode, and
- * arithmetic on subnormal floats is many times slower on x86: Adam with a large L2 λ drives weights
- * there (README, "Adam with L2 against AdamW").
+ * c·g² for the accumulators of AdaGrad, RMSProp and Adam, 0 in lanes where it would be subnormal
+ * (|g| < gMin = √(2⁻¹²⁶ / c)). The product itself must not be formed there: a gradient that is
+ * normal but tiny (|g| < 1e-19, common once a network is confident) squares to a subnormal, and
+ * x86 takes that many times slower (Adam's step ran 15 times slower on gradients near 1e-18).
  */
 // @ts-ignore: decorator
-@inline function flushSubnormal(x: v128): v128 {
-  return v128.and(x, f32x4.ge(f32x4.abs(x), f32x4.splat(1.17549435e-38)));
+@inline function squareTerm(g: v128, c: v128, gMin: v128): v128 {
+  const gk = v128.and(g, f32x4.ge(f32x4.abs(g), gMin));
+  return f32x4.mul(c, f32x4.mul(gk, gk));
 }
 
-/** G += g²;  w −= η g / (√G + ε); subnormal results flushed to 0. */
+/** √(2⁻¹²⁶ / c): the smallest |g| whose c·g² is a normal float (`squareTerm`). */
+function squareFloor(c: f32): v128 {
+  return f32x4.splat(<f32>Math.sqrt(1.1754943508222875e-38 / <f64>c));
+}
+
+/** G += g²;  w −= η g / (√G + ε); no term under 2⁻¹²⁶ formed, subnormal results stored as 0. */
 export function adagradStep(w: usize, acc: usize, g: usize, eta: f32, eps: f32, n: i32): void {
   const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2, ev = f32x4.splat(eta), epv = f32x4.splat(eps);
+  const one = f32x4.splat(1), gMin = squareFloor(1), qMin = termFloor(eta);
   for (let o: usize = 0; o < e; o += 16) {
     const gi = v128.load(g + o);
-    const s = flushSubnormal(f32x4.add(v128.load(acc + o), f32x4.mul(gi, gi)));
+    const s = flushSubnormal(f32x4.add(v128.load(acc + o), squareTerm(gi, one, gMin)));
     v128.store(acc + o, s);
-    v128.store(w + o, flushSubnormal(f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(ev, gi), f32x4.add(f32x4.sqrt(s), epv)))));
+    v128.store(w + o, flushSubnormal(f32x4.sub(v128.load(w + o), scaledTerm(f32x4.div(gi, f32x4.add(f32x4.sqrt(s), epv)), ev, qMin))));
   }
   if (t) {
     const gi = loadPartial(g + e, t);
-    const s = flushSubnormal(f32x4.add(loadPartial(acc + e, t), f32x4.mul(gi, gi)));
+    const s = flushSubnormal(f32x4.add(loadPartial(acc + e, t), squareTerm(gi, one, gMin)));
     storePartial(acc + e, s, t);
-    storePartial(w + e, flushSubnormal(f32x4.sub(loadPartial(w + e, t), f32x4.div(f32x4.mul(ev, gi), f32x4.add(f32x4.sqrt(s), epv)))), t);
+    storePartial(w + e, flushSubnormal(f32x4.sub(loadPartial(w + e, t), scaledTerm(f32x4.div(gi, f32x4.add(f32x4.sqrt(s), epv)), ev, qMin))), t);
   }
 }
 
-/** S = ρ S + (1 − ρ) g²;  w −= η g / (√S + ε); subnormal results flushed to 0. */
+/** S = ρ S + (1 − ρ) g²;  w −= η g / (√S + ε); no term under 2⁻¹²⁶ formed, subnormal results stored as 0. */
 export function rmspropStep(w: usize, acc: usize, g: usize, eta: f32, rho: f32, eps: f32, n: i32): void {
   const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2;
   const ev = f32x4.splat(eta), rv = f32x4.splat(rho), r1 = f32x4.splat(<f32>1 - rho), epv = f32x4.splat(eps);
+  const gMin = squareFloor(<f32>1 - rho), qMin = termFloor(eta);
   for (let o: usize = 0; o < e; o += 16) {
     const gi = v128.load(g + o);
-    const s = flushSubnormal(f32x4.add(f32x4.mul(rv, v128.load(acc + o)), f32x4.mul(r1, f32x4.mul(gi, gi))));
+    const s = flushSubnormal(f32x4.add(f32x4.mul(rv, v128.load(acc + o)), squareTerm(gi, r1, gMin)));
     v128.store(acc + o, s);
-    v128.store(w + o, flushSubnormal(f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(ev, gi), f32x4.add(f32x4.sqrt(s), epv)))));
+    v128.store(w + o, flushSubnormal(f32x4.sub(v128.load(w + o), scaledTerm(f32x4.div(gi, f32x4.add(f32x4.sqrt(s), epv)), ev, qMin))));
   }
   if (t) {
     const gi = loadPartial(g + e, t);
-    const s = flushSubnormal(f32x4.add(f32x4.mul(rv, loadPartial(acc + e, t)), f32x4.mul(r1, f32x4.mul(gi, gi))));
+    const s = flushSubnormal(f32x4.add(f32x4.mul(rv, loadPartial(acc + e, t)), squareTerm(gi, r1, gMin)));
     storePartial(acc + e, s, t);
-    storePartial(w + e, flushSubnormal(f32x4.sub(loadPartial(w + e, t), f32x4.div(f32x4.mul(ev, gi), f32x4.add(f32x4.sqrt(s), epv)))), t);
+    storePartial(w + e, flushSubnormal(f32x4.sub(loadPartial(w + e, t), scaledTerm(f32x4.div(gi, f32x4.add(f32x4.sqrt(s), epv)), ev, qMin))), t);
   }
 }
 
-/** m = β₁ m + (1 − β₁) g;  v = β₂ v + (1 − β₂) g²;  w −= ηₜ m / (√v + ε̂); subnormal results flushed to 0. */
+/** m = β₁ m + (1 − β₁) g;  v = β₂ v + (1 − β₂) g²;  w −= ηₜ m / (√v + ε̂); no term under 2⁻¹²⁶ formed, subnormal results stored as 0. */
 export function adamStep(w: usize, m: usize, v: usize, g: usize, etaT: f32, b1: f32, b2: f32, epsT: f32, n: i32): void {
   const n4 = n & ~3, t = n - n4, e = <usize>n4 << 2;
   const ev = f32x4.splat(etaT), b1v = f32x4.splat(b1), b1c = f32x4.splat(<f32>1 - b1);
   const b2v = f32x4.splat(b2), b2c = f32x4.splat(<f32>1 - b2), epv = f32x4.splat(epsT);
+  const gMin = squareFloor(<f32>1 - b2), gMin1 = termFloor(<f32>1 - b1), qMin = termFloor(etaT);
   for (let o: usize = 0; o < e; o += 16) {
     const gi = v128.load(g + o);
-    const mi = flushSubnormal(f32x4.add(f32x4.mul(b1v, v128.load(m + o)), f32x4.mul(b1c, gi)));
-    const vi = flushSubnormal(f32x4.add(f32x4.mul(b2v, v128.load(v + o)), f32x4.mul(b2c, f32x4.mul(gi, gi))));
+    const mi = flushSubnormal(f32x4.add(f32x4.mul(b1v, v128.load(m + o)), scaledTerm(gi, b1c, gMin1)));
+    const vi = flushSubnormal(f32x4.add(f32x4.mul(b2v, v128.load(v + o)), squareTerm(gi, b2c, gMin)));
     v128.store(m + o, mi);
     v128.store(v + o, vi);
-    v128.store(w + o, flushSubnormal(f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(ev, mi), f32x4.add(f32x4.sqrt(vi), epv)))));
+    v128.store(w + o, flushSubnormal(f32x4.sub(v128.load(w + o), scaledTerm(f32x4.div(mi, f32x4.add(f32x4.sqrt(vi), epv)), ev, qMin))));
   }
   if (t) {
     const gi = loadPartial(g + e, t);
-    const mi = flushSubnormal(f32x4.add(f32x4.mul(b1v, loadPartial(m + e, t)), f32x4.mul(b1c, gi)));
-    const vi = flushSubnormal(f32x4.add(f32x4.mul(b2v, loadPartial(v + e, t)), f32x4.mul(b2c, f32x4.mul(gi, gi))));
+    const mi = flushSubnormal(f32x4.add(f32x4.mul(b1v, loadPartial(m + e, t)), scaledTerm(gi, b1c, gMin1)));
+    const vi = flushSubnormal(f32x4.add(f32x4.mul(b2v, loadPartial(v + e, t)), squareTerm(gi, b2c, gMin)));
     storePartial(m + e, mi, t);
     storePartial(v + e, vi, t);
-    storePartial(w + e, flushSubnormal(f32x4.sub(loadPartial(w + e, t), f32x4.div(f32x4.mul(ev, mi), f32x4.add(f32x4.sqrt(vi), epv)))), t);
+    storePartial(w + e, flushSubnormal(f32x4.sub(loadPartial(w + e, t), scaledTerm(f32x4.div(mi, f32x4.add(f32x4.sqrt(vi), epv)), ev, qMin))), t);
   }
 }
 

@@ -31,11 +31,14 @@
 /**
  * e^x for each lane: x = n ln2 + r with n = round(x / ln2), |r| <= ln2/2, then
  * e^x = 2^n · e^r with e^r from its degree-7 Taylor-like minimax polynomial
- * (relative error about 1e-7, the precision of float32). Inputs are clamped to
- * [-87.34, 88.38], so e^x never overflows and tiny results stay near 1e-38 instead of 0.
+ * (relative error about 1e-7, the precision of float32). e^x never overflows (x is clamped to
+ * 88.38) and is 0 for x < −87.34, where it would be subnormal: x86 does arithmetic on subnormal
+ * floats many times slower, and a confident softmax layer otherwise hands them to every backward
+ * pass (each output far below the winner was held at 2⁻¹²⁶, then scaled under it).
  */
 // @ts-ignore: decorator
 @inline export function expv(x: v128): v128 {
+  const under = f32x4.lt(x, f32x4.splat(EXP_LO));
   x = f32x4.min(f32x4.max(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI)));
@@ -51,13 +54,40 @@
   p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1));
   // 2^n built from its exponent bits
   const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(p, pow2);
+  return v128.andnot(f32x4.mul(p, pow2), under);
 }
 
-/** σ(z) = 1 / (1 + e^{−z}) on four lanes. */
+/**
+ * x with every subnormal lane (0 < |x| < 2⁻¹²⁶) made 0. WebAssembly has no flush-to-zero mode, and
+ * arithmetic on subnormal floats is many times slower on x86: Adam with a large L2 λ drives weights
+ * there (README, "Adam with L2 against AdamW"), a confident softmax its outputs.
+ */
+// @ts-ignore: decorator
+@inline export function flushSubnormal(x: v128): v128 {
+  return v128.and(x, f32x4.ge(f32x4.abs(x), f32x4.splat(1.17549435e-38)));
+}
+
+/**
+ * c·x, 0 in the lanes where |x| < xMin. With xMin = `termFloor(c)` the product is never subnormal
+ * and never formed from a subnormal: a term that small (under 2⁻¹²⁶) is dropped before it is made,
+ * since making it is what is slow. (Adam with L2 leaves many weights near 1e-35, whose λ/n·w terms
+ * made its epochs several times slower as training went on.)
+ */
+// @ts-ignore: decorator
+@inline export function scaledTerm(x: v128, c: v128, xMin: v128): v128 {
+  return f32x4.mul(c, v128.and(x, f32x4.ge(f32x4.abs(x), xMin)));
+}
+
+/** max(2⁻¹²⁶, 2⁻¹²⁶ / |c|): the smallest |x| for which `scaledTerm` forms c·x (∞ when c = 0). */
+export function termFloor(c: f32): v128 {
+  const m: f64 = 1.1754943508222875e-38;
+  return f32x4.splat(<f32>Math.max(m, m / Math.abs(<f64>c)));
+}
+
+/** σ(z) = 1 / (1 + e^{−z}) on four lanes; 0 where that is subnormal (z < −87.3). */
 // @ts-ignore: decorator
 @inline export function sigmoidv(z: v128): v128 {
-  return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), expv(f32x4.neg(z))));
+  return flushSubnormal(f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), expv(f32x4.neg(z)))));
 }
 
 /** tanh(z) = sgn(z) (1 − e^{−2|z|}) / (1 + e^{−2|z|}) on four lanes. */

@@ -299,10 +299,10 @@ for (const be of BACKENDS) {
     test('adamStep stores subnormal results as 0 (x86 is slow on subnormals), as the reference does', () => {
       // 7 lanes: a SIMD body of 4 and a tail of 3. ηₜ = 1e-3, ε̂ = 1, so the step is about 1e-3·m.
       // Lanes 0–3: m → 0.9 m + 0.1 g or v → 0.999 v + 0.001 g² lands under 2⁻¹²⁶ ≈ 1.18e-38;
-      // lanes 4–5: w − 1e-3·m = ±1.5e-38 ∓ 1e-38 does; lane 6 (the control): nothing does.
+      // lanes 4–5: w − 1e-3·m = ±1.5e-38 ∓ 1.2e-38 does; lane 6 (the control): nothing does.
       const n = 7;
       const w = new Float32Array([1, 1, 1, 1, 1.5e-38, -1.5e-38, 0.5]);
-      const m = new Float32Array([1e-38, -1e-38, 5e-39, 0, 1e-35 / 0.9, -1e-35 / 0.9, 0.2]);
+      const m = new Float32Array([1e-38, -1e-38, 5e-39, 0, 1.2e-35 / 0.9, -1.2e-35 / 0.9, 0.2]);
       const v = new Float32Array([0, 1e-38, 0, 1e-38, 0, 0, 0.3]);
       const g = new Float32Array([0, 0, 1e-39, 0, 0, 0, 0.1]);
       for (const B of [R, K]) {
@@ -320,11 +320,11 @@ for (const be of BACKENDS) {
 
     test('adagradStep and rmspropStep store subnormal results as 0, as the reference does', () => {
       // η = 1e-3, ε = 1, ρ = 0.9; 5 lanes (a body of 4 and a tail of 1). Lanes 0–1: w − η g/(√S + 1)
-      // = ±1.5e-38 ∓ 1e-38 (g = ±1e-35, S ≈ 0); lane 2: RMSProp's S = 0.9·1.25e-38 (g = 0; AdaGrad's
+      // = ±1.5e-38 ∓ 1.2e-38 (g = ±1.2e-35, S ≈ 0); lane 2: RMSProp's S = 0.9·1.25e-38 (g = 0; AdaGrad's
       // G stays 1.25e-38, normal); lane 3: G or S from a subnormal g² alone; lane 4: the control.
       const n = 5;
       const w = new Float32Array([1.5e-38, -1.5e-38, 1, 1, 0.5]);
-      const g = new Float32Array([1e-35, -1e-35, 0, 1e-20, 0.1]);
+      const g = new Float32Array([1.2e-35, -1.2e-35, 0, 1e-20, 0.1]);
       const acc = new Float32Array([0, 0, 1.25e-38, 0, 0.3]);
       for (const B of [R, K]) {
         for (const [name, stepper] of [
@@ -338,6 +338,72 @@ for (const be of BACKENDS) {
           assert.equal(A[2], name === 'adagrad' ? Math.fround(1.25e-38) : 0, `${B.name} ${name}: acc[2]`);
           assert.ok(W[4]! > 0.49 && W[4]! < 0.5 && A[4]! > 0.25, `${B.name} ${name}: control`);
         }
+      }
+    });
+
+    test('no term under 2⁻¹²⁶ is added: L2, Adam, AdaGrad and RMSProp drop it, as the reference does', () => {
+      // Forming such a term is what is slow on x86 (Adam with L2 ran several times slower as training
+      // left weights near 1e-35), so the contract is that it is not added at all. f = Math.fround.
+      const f = Math.fround;
+      // addL2Grad and sgdDecayStep, c = 1e-4: lanes 0–2 have c·w ≈ 1e-38, 1e-39, −1e-38 (dropped);
+      // lane 3 (c·w = 1e-37) and lane 4 (w = 0.5) are controls.
+      const w = new Float32Array([1e-34, 1e-35, -1e-34, 1e-33, 0.5]), g = new Float32Array([1e-37, 0, 1e-37, 1e-37, 0.25]);
+      // Adam (β₁ 0.9, β₂ 0.999, ηₜ 1e-3, ε̂ 1), 5 lanes: lane 0: (1 − β₁) g = 1e-38 onto m = 1e-37;
+      // lane 1: (1 − β₂) g² = 4e-41 onto v = 1e-37 (g = 2e-19, whose g² = 4e-38 is normal);
+      // lane 2: the step 1e-3 · m/(√v + 1) ≈ 9e-39 off w = 2e-37; lanes 3–4: controls.
+      const aw = new Float32Array([1, 1, 2e-37, 1, 0.5]), am = new Float32Array([1e-37, 0, 1e-35, 0, 0.2]);
+      const av = new Float32Array([0, 1e-37, 0, 0, 0.3]), ag = new Float32Array([1e-37, 2e-19, 0, 0.01, 0.1]);
+      for (const B of [R, K]) {
+        const G = put(B, g), W = put(B, w);
+        B.addL2Grad(W, G, 1e-4, 5);
+        assert.deepEqual([G[0], G[1], G[2]], [f(1e-37), 0, f(1e-37)], `${B.name} addL2Grad: tiny c·w not added`);
+        assert.equal(G[3], f(f(1e-37) + f(1e-33) * f(1e-4)), `${B.name} addL2Grad: control`);
+        const W2 = put(B, w);
+        B.sgdDecayStep(W2, put(B, g), 0.5, 1e-4, 5);
+        B.sgdStep(W, G, 0.5, 5);
+        assert.deepStrictEqual(W2, W, `${B.name} sgdDecayStep = addL2Grad + sgdStep with tiny terms`);
+
+        const AW = put(B, aw), AM = put(B, am), AV = put(B, av);
+        B.adamStep(AW, AM, AV, put(B, ag), 1e-3, 0.9, 0.999, 1, 5);
+        assert.equal(AM[0], f(0.9 * f(1e-37)), `${B.name} adam: (1 − β₁) g under 2⁻¹²⁶ not added to m`);
+        assert.equal(AV[1], f(0.999 * f(1e-37)), `${B.name} adam: (1 − β₂) g² under 2⁻¹²⁶ not added to v`);
+        assert.equal(AW[2], f(2e-37), `${B.name} adam: a step under 2⁻¹²⁶ not taken`);
+        assert.ok(Math.abs(AM[3]! - 0.001) < 1e-9 && Math.abs(AV[3]! - 1e-7) < 1e-11 && AW[3]! < 1, `${B.name} adam: control`);
+        assert.ok(Math.abs(AM[4]! - 0.19) < 1e-7 && Math.abs(AV[4]! - 0.29971) < 1e-7, `${B.name} adam: control`);
+
+        // AdaGrad and RMSProp (η 1e-3, ε 1, ρ 0.9): lane 0: g = 2e-19, g² = 4e-38 normal but
+        // (1 − ρ) g² = 4e-39 (RMSProp drops it; AdaGrad adds g² itself); lane 1: the step
+        // 1e-3 · g/(√S + 1) = 1e-38 off w = 2e-37; lane 2: control.
+        const rw = new Float32Array([1, 2e-37, 0.5]), rg = new Float32Array([2e-19, 1e-35, 0.1]), racc = new Float32Array([1e-37, 0, 0.3]);
+        const RW = put(B, rw), RA = put(B, racc), DW = put(B, rw), DA = put(B, racc);
+        B.rmspropStep(RW, RA, put(B, rg), 1e-3, 0.9, 1, 3);
+        B.adagradStep(DW, DA, put(B, rg), 1e-3, 1, 3);
+        assert.equal(RA[0], f(0.9 * f(1e-37)), `${B.name} rmsprop: (1 − ρ) g² under 2⁻¹²⁶ not added`);
+        assert.equal(DA[0], f(f(1e-37) + f(2e-19) ** 2), `${B.name} adagrad: a normal g² is added`);
+        assert.deepEqual([RW[1], DW[1]], [f(2e-37), f(2e-37)], `${B.name}: rmsprop and adagrad take no step under 2⁻¹²⁶`);
+        assert.ok(RW[2]! < 0.5 && DW[2]! < 0.5, `${B.name}: controls`);
+      }
+    });
+
+    test('softmax and sigmoid outputs under 2⁻¹²⁶ are 0, never subnormal, as the reference gives', () => {
+      // A confident network's far-below-the-winner outputs otherwise reach every backward product.
+      // Row 0 sums to exactly 1 (each small output alone); row 1 to 1.5 (scaled by 2/3 after e^z).
+      // 7 columns: a SIMD body of 4 and a tail of 3.
+      const z = new Float32Array([0, -90, -86, -87.5, -100, -50, -200, 0, -0.6931472, -87, -87.2, -88, -150, -1e4]);
+      const s = new Float32Array([-90, -87.2, -100, -86, 3, -1e4, 0]);
+      for (const B of [R, K]) {
+        const Z = put(B, z), A = put(B, new Float32Array(14));
+        B.softmaxRows(Z, A, 2, 7);
+        noSubnormals({ softmax: A }, 14, B.name);
+        assert.deepEqual([A[1], A[3], A[4], A[6]], [0, 0, 0, 0], `${B.name} softmax: e^z under 2⁻¹²⁶ gives 0`);
+        assert.ok(Math.abs(A[2]! - Math.exp(-86)) < 1e-42 && Math.abs(A[5]! - Math.exp(-50)) < 1e-27, `${B.name} softmax: small normal outputs kept`);
+        assert.deepEqual([A[9], A[10], A[11], A[12], A[13]], [0, 0, 0, 0, 0], `${B.name} softmax: scaled under 2⁻¹²⁶ gives 0`);
+        assert.ok(Math.abs(A[7]! - 2 / 3) < 1e-6 && Math.abs(A[8]! - 1 / 3) < 1e-6, `${B.name} softmax: the row's two large outputs`);
+        const S = put(B, s), SA = put(B, new Float32Array(7));
+        B.sigmoid(S, SA, 7);
+        noSubnormals({ sigmoid: SA }, 7, B.name);
+        assert.deepEqual([SA[0], SA[2], SA[5]], [0, 0, 0], `${B.name} sigmoid: σ(z) under 2⁻¹²⁶ gives 0`);
+        assert.ok(SA[3]! > 2e-38 && Math.abs(SA[4]! - 1 / (1 + Math.exp(-3))) < 1e-6 && SA[6] === 0.5, `${B.name} sigmoid: controls`);
       }
     });
 

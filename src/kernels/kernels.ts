@@ -94,6 +94,7 @@ export interface Kernels {
   avgpoolBackward(dy: Float32Array, planes: number, h: number, w: number, size: number, stride: number, oh: number, ow: number, dx: Float32Array): void;
 
   // ---- neurons: forward a = f(z), backward dz = da ⊙ f′(z) ----------------------------------
+  /** a = σ(z) = 1 / (1 + e^{−z}); 0 where that is subnormal (z < −87.3). */
   sigmoid(z: Float32Array, a: Float32Array, n: number): void;
   /** dz = da ⊙ σ′(z), with σ′(z) = σ(z)(1 − σ(z)) computed from the stored output a. */
   sigmoidBackward(a: Float32Array, da: Float32Array, dz: Float32Array, n: number): void;
@@ -103,7 +104,11 @@ export interface Kernels {
   relu(z: Float32Array, a: Float32Array, n: number): void;
   /** dz = da where z > 0, else 0. */
   reluBackward(z: Float32Array, da: Float32Array, dz: Float32Array, n: number): void;
-  /** Row-wise softmax, a_j = e^{z_j} / Σ_k e^{z_k} (shifted by the row max for stability). */
+  /**
+   * Row-wise softmax, a_j = e^{z_j} / Σ_k e^{z_k} (shifted by the row max for stability). An
+   * output under 2⁻¹²⁶ is stored as 0: a confident network's would otherwise be subnormal, and
+   * every product with them in the backward pass many times slower on x86.
+   */
   softmaxRows(z: Float32Array, a: Float32Array, rows: number, cols: number): void;
   /** dz_j = a_j (da_j − Σ_k da_k a_k), the softmax Jacobian applied row by row. */
   softmaxBackwardRows(a: Float32Array, da: Float32Array, dz: Float32Array, rows: number, cols: number): void;
@@ -119,7 +124,10 @@ export interface Kernels {
   scale(x: Float32Array, alpha: number, n: number): void;
 
   // ---- regularizer gradients and optimizer steps ---------------------------------------------
-  /** g += c · w   (L2, with c = λ/n). */
+  /**
+   * g += c · w   (L2, with c = λ/n). A term c·w under 2⁻¹²⁶ is not added (nor formed, in the wasm
+   * kernels): Adam with L2 leaves weights near 1e-35, and subnormal arithmetic is slow on x86.
+   */
   addL2Grad(w: Float32Array, g: Float32Array, c: number, n: number): void;
   /** g += c · sgn(w), sgn(0) = 0   (L1, with c = λ/n). */
   addL1Grad(w: Float32Array, g: Float32Array, c: number, n: number): void;
@@ -143,7 +151,9 @@ export interface Kernels {
    * m = β₁ m + (1 − β₁) g;  v = β₂ v + (1 − β₂) g²;  w −= ηₜ m / (√v + ε̂), with the bias
    * corrections folded into `etaT` = η √(1 − β₂ᵗ) / (1 − β₁ᵗ) and `epsT` = ε √(1 − β₂ᵗ).
    * A subnormal m, v or w (0 < |x| < 2⁻¹²⁶) is stored as 0: arithmetic on subnormals is many
-   * times slower on x86, and Adam with a large L2 λ drives weights there.
+   * times slower on x86, and Adam with a large L2 λ drives weights there. For the same reason no
+   * term under 2⁻¹²⁶ is added: not (1 − β₁) g, (1 − β₂) g² (a tiny gradient, |g| < 3.4e-18 with
+   * β₂ = 0.999, squares to one) nor the step ηₜ m / (√v + ε̂). AdaGrad and RMSProp likewise.
    */
   adamStep(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, etaT: number, b1: number, b2: number, epsT: number, n: number): void;
 

@@ -10,6 +10,15 @@ function flushSubnormal(x: number): number {
 }
 
 /**
+ * c·x, or 0 where that is under 2⁻¹²⁶ in magnitude: the wasm kernels must not even form such a term
+ * (x86 is slow on subnormals; see `scaledTerm` and `squareTerm` there), so none is added here either.
+ */
+function scaled(c: number, x: number): number {
+  const t = c * x;
+  return Math.abs(t) < FLT_MIN ? 0 : t;
+}
+
+/**
  * The reference backend: plain TypeScript loops, written to be read. Every fast backend is
  * tested against it. Loop orders keep the innermost loop on contiguous memory.
  */
@@ -262,7 +271,7 @@ export const referenceKernels: Kernels = {
   },
 
   sigmoid(z, a, n) {
-    for (let i = 0; i < n; i++) a[i] = 1 / (1 + Math.exp(-z[i]!));
+    for (let i = 0; i < n; i++) a[i] = flushSubnormal(1 / (1 + Math.exp(-z[i]!)));
   },
   sigmoidBackward(a, da, dz, n) {
     for (let i = 0; i < n; i++) {
@@ -300,7 +309,7 @@ export const referenceKernels: Kernels = {
         sum += e;
       }
       const inv = 1 / sum;
-      for (let j = 0; j < cols; j++) a[o + j]! *= inv;
+      for (let j = 0; j < cols; j++) a[o + j] = flushSubnormal(a[o + j]! * inv);
     }
   },
   softmaxBackwardRows(a, da, dz, rows, cols) {
@@ -326,7 +335,7 @@ export const referenceKernels: Kernels = {
   },
 
   addL2Grad(w, g, c, n) {
-    for (let i = 0; i < n; i++) g[i]! += c * w[i]!;
+    for (let i = 0; i < n; i++) g[i]! += scaled(c, w[i]!);
   },
   addL1Grad(w, g, c, n) {
     for (let i = 0; i < n; i++) g[i]! += c * Math.sign(w[i]!);
@@ -335,7 +344,7 @@ export const referenceKernels: Kernels = {
     for (let i = 0; i < n; i++) w[i]! -= eta * g[i]!;
   },
   sgdDecayStep(w, g, eta, c, n) {
-    for (let i = 0; i < n; i++) w[i]! -= eta * Math.fround(g[i]! + c * w[i]!); // w → (1 − ηλ/n) w − η ∂C₀/∂w
+    for (let i = 0; i < n; i++) w[i]! -= eta * Math.fround(g[i]! + scaled(c, w[i]!)); // w → (1 − ηλ/n) w − η ∂C₀/∂w
   },
   momentumStep(w, v, g, eta, mu, n) {
     for (let i = 0; i < n; i++) {
@@ -355,27 +364,27 @@ export const referenceKernels: Kernels = {
   adagradStep(w, acc, g, eta, eps, n) {
     for (let i = 0; i < n; i++) {
       const gi = g[i]!;
-      const s = flushSubnormal(acc[i]! + gi * gi);
+      const s = flushSubnormal(acc[i]! + scaled(1, gi * gi));
       acc[i] = s;
-      w[i] = flushSubnormal(w[i]! - (eta * gi) / (Math.sqrt(s) + eps));
+      w[i] = flushSubnormal(w[i]! - scaled(eta, gi / (Math.sqrt(s) + eps)));
     }
   },
   rmspropStep(w, acc, g, eta, rho, eps, n) {
     for (let i = 0; i < n; i++) {
       const gi = g[i]!;
-      const s = flushSubnormal(rho * acc[i]! + (1 - rho) * gi * gi);
+      const s = flushSubnormal(rho * acc[i]! + scaled(1 - rho, gi * gi));
       acc[i] = s;
-      w[i] = flushSubnormal(w[i]! - (eta * gi) / (Math.sqrt(s) + eps));
+      w[i] = flushSubnormal(w[i]! - scaled(eta, gi / (Math.sqrt(s) + eps)));
     }
   },
   adamStep(w, m, v, g, etaT, b1, b2, epsT, n) {
     for (let i = 0; i < n; i++) {
       const gi = g[i]!;
-      const mi = flushSubnormal(b1 * m[i]! + (1 - b1) * gi);
-      const vi = flushSubnormal(b2 * v[i]! + (1 - b2) * gi * gi);
+      const mi = flushSubnormal(b1 * m[i]! + scaled(1 - b1, gi));
+      const vi = flushSubnormal(b2 * v[i]! + scaled(1 - b2, gi * gi));
       m[i] = mi;
       v[i] = vi;
-      w[i] = flushSubnormal(w[i]! - (etaT * mi) / (Math.sqrt(vi) + epsT));
+      w[i] = flushSubnormal(w[i]! - scaled(etaT, mi / (Math.sqrt(vi) + epsT)));
     }
   },
 
