@@ -65,6 +65,16 @@ test('validation errors name the field, what was expected and what was given', (
   configError(withChange((c) => (c.schedule = { type: 'exponential' })), 'schedule.type', /one of constant, step, plateau, cosine/, 'exponential');
   configError(withChange((c) => (c.schedule = { type: 'cosine', final: 2 })), 'schedule.final', /<= 1/, 2);
   configError(withChange((c) => (c.epoch = 3)), 'epoch', /a known field/, 3);
+  // a misspelt field inside a section or a layer was once ignored without a word
+  configError(withChange((c) => (c.optimizer.name = 'adam')), 'optimizer.name', /a known field of optimizer \(type, momentum/, 'adam');
+  configError(withChange((c) => (c.network.layers[0].activaton = 'relu')), 'network.layers[0].activaton', /a known field of network.layers\[0\] \(type, units, activation\)/, 'relu');
+  configError(withChange((c) => (c.network.layers = [{ type: 'maxpool', size: 2, activation: 'relu' }])), 'network.layers[0].activation', /\(type, size, stride\)/, 'relu');
+  configError(withChange((c) => (c.schedule = { type: 'cosine', every: 10 })), 'schedule.every', /a known field of schedule \(type, final\)/, 10);
+  configError(withChange((c) => (c.regularization.lambda = 5)), 'regularization.lambda', /a known field of regularization \(l2, l1/, 5);
+  configError(withChange((c) => (c.data.validation = 5000)), 'data.validation', /\(source, trainSize, validationSize, augment, order\)/, 5000);
+  configError(withChange((c) => (c.network.arch = 'dense 10 softmax')), 'network.arch', /\(layers, init\)/, 'dense 10 softmax');
+  configError(withChange((c) => (c.earlyStopping.epochs = 3)), 'earlyStopping.epochs', /\(patience\)/, 3);
+  configError(withChange((c) => (c.monitor.testAcc = true)), 'monitor.testAcc', /a known field of monitor/, true);
   // "got nothing" for a missing value
   assert.throws(withChange((c) => delete c.batchSize), /config field 'batchSize': expected an integer >= 1, got nothing/);
 });

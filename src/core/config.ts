@@ -234,8 +234,23 @@ function bool(v: unknown, field: string): boolean {
 }
 
 /** Check one layer description; throws a `ConfigError` naming `field` when it is wrong. */
+/**
+ * Throw on a field of `raw` that its validated form `checked` does not have: a misspelt field
+ * (`"activaton"`, `"name"` for `"type"`) would otherwise be ignored without a word.
+ */
+function onlyKnown(raw: Record<string, unknown>, checked: object, field: string, optional: readonly string[] = []): void {
+  const known = new Set([...Object.keys(checked), ...optional]);
+  for (const k of Object.keys(raw)) if (!known.has(k)) throw new ConfigError(`${field}.${k}`, `a known field of ${field} (${[...known].join(', ')})`, raw[k]);
+}
+
 export function validateLayer(l: unknown, field: string): LayerSpec {
   if (!isObj(l)) throw new ConfigError(field, 'a layer object', l);
+  const spec = layerSpec(l, field);
+  onlyKnown(l, spec, field, spec.type === 'dense' || spec.type === 'conv2d' ? ['activation'] : []);
+  return spec;
+}
+
+function layerSpec(l: Record<string, unknown>, field: string): LayerSpec {
   const type = oneOf(l.type, `${field}.type`, ['dense', 'activation', 'dropout', 'conv2d', 'maxpool', 'avgpool', 'flatten'] as const);
   const act = (v: unknown) => (v === undefined ? undefined : oneOf(v, `${field}.activation`, ACTIVATIONS));
   switch (type) {
@@ -352,5 +367,12 @@ export function validateConfig(c: unknown, parseLayers: (s: string) => LayerSpec
     );
   const known = new Set([...Object.keys(config), 'fma', 'averageFrom']); // the last two are present only when set
   for (const k of Object.keys(c)) if (!known.has(k)) throw new ConfigError(k, `a known field (${[...known].join(', ')})`, c[k]);
+  onlyKnown(d, config.data, 'data', ['order']);
+  onlyKnown(n, config.network, 'network');
+  onlyKnown(o, config.optimizer, 'optimizer');
+  onlyKnown(r, config.regularization, 'regularization');
+  onlyKnown(s, config.schedule, 'schedule');
+  onlyKnown(e, config.earlyStopping, 'earlyStopping');
+  onlyKnown(m, config.monitor, 'monitor');
   return config;
 }
