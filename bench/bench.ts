@@ -6,7 +6,8 @@
  *
  * Flags:
  *   --quick          short timings, fewer epochs, no PyTorch CNN (a smoke run, about a minute)
- *   --only=LIST      sections to run: gemm, mlp, cnn, torch (comma-separated; default all)
+ *   --only=LIST      sections to run: gemm, steps, mlp, cnn, torch (comma-separated; default all);
+ *                    a partial run writes bench/results-LIST.md (and .json), not the full table
  *   --no-torch       skip PyTorch
  *   --epochs=N       epochs timed per fast-backend training row (default 3; --quick 1)
  *   --torch-threads=LIST  torch thread counts to time, the fastest being the reference (default 1,2)
@@ -31,6 +32,7 @@ import { createThreadedKernels, DEFAULT_MIN_FLOATS, DEFAULT_MIN_FLOPS, type Thre
 import { NODE_FLAGS } from '../src/node/node-flags.js';
 import { enableRelaxedSimd } from '../src/node/relaxed-simd.js';
 import { gemmGflops, mlpShapes, squareShapes, type GemmShape } from './gemm.js';
+import { STEP_SIZE, stepTimings } from './steps.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const root = resolve(here, '..', '..');
@@ -38,7 +40,8 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
 const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = flag('quick');
-const only = new Set((value('only') ?? 'gemm,mlp,cnn,torch').split(','));
+const only = new Set((value('only') ?? 'gemm,steps,mlp,cnn,torch').split(','));
+const partial = value('only') !== undefined ? `-${value('only')!.replace(/[^a-z,]/g, '').replace(/,/g, '-')}` : '';
 if (flag('no-torch')) only.delete('torch');
 const fastEpochs = Number(value('epochs') ?? (quick ? 1 : 3));
 const torchThreads = (value('torch-threads') ?? '1,2').split(',').map(Number);
@@ -61,7 +64,7 @@ out(`${new Date().toISOString()} · Node ${process.version} · ${cpu.length} × 
 out(`Load average at start: ${loadavg().map((x) => x.toFixed(2)).join(', ')} (the machine is shared; treat ~15 % as noise).`);
 out();
 
-const json: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, quick, gemm: [], training: [], torch: [] };
+const json: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, quick, gemm: [], steps: [], training: [], torch: [] };
 
 // ---- matrix multiply -----------------------------------------------------------------------------
 if (only.has('gemm')) {
@@ -86,6 +89,23 @@ if (only.has('gemm')) {
   (threads as ThreadedKernels).close();
   out();
   out(`A·B = gemm, A·Bᵀ = gemmNT, Aᵀ·B = gemmTN. 'wasm-threads' as used in training splits only products of at least ${DEFAULT_MIN_FLOPS.toExponential(0)} flops.`);
+  out();
+}
+
+// ---- optimizer steps on tiny values ------------------------------------------------------------------
+if (only.has('steps')) {
+  const backends: [string, Kernels][] = [['wasm (1 core)', await createWasmKernels({ fma: enableRelaxedSimd() })]];
+  out(`## Optimizer steps on a long run's tiny values (µs per step of ${STEP_SIZE.toLocaleString('en')} parameters; best of repeated runs)`);
+  out();
+  out(`| kernel | backend | ordinary values | tiny values | tiny ÷ ordinary |`);
+  out(`|---|---|---:|---:|---:|`);
+  for (const [name, k] of backends)
+    for (const r of stepTimings(k, quick ? 0.05 : 0.3)) {
+      (json.steps as unknown[]).push({ backend: name, ...r });
+      out(`| ${r.kernel} | ${name} | ${f1(r.ordinary)} | ${f1(r.tiny)} | ${(r.tiny / r.ordinary).toFixed(2)} |`);
+    }
+  out();
+  out(`Ordinary: weights near 0.1, gradients near 1e-3. Tiny: what a confident network and Adam with L2 produce, weights near 1e-35 and gradients near 1e-18 and 1e-36 (all normal floats), whose squares and scaled terms fall under 2⁻¹²⁶ (subnormal, many times slower on x86 to make). The kernels mask such terms before forming them (assembly/vmath.ts, \`scaledTerm\`), so the ratio should be near 1.`);
   out();
 }
 
@@ -329,12 +349,14 @@ for (const model of models) {
   }
 }
 
-out(`Epoch = ${EPOCH.toLocaleString('en')} training images, evaluation excluded. Peak RSS = the child process's maxRSS (the full MNIST files are loaded in every run).`);
-out(`'wasm-threads' = 2 threads over shared memory (Node's 'auto' on 2+ cores); products of at least ${DEFAULT_MIN_FLOPS.toExponential(0)} flops are split, and im2col, col2im, max-pooling, ReLU and the optimizer steps from ${DEFAULT_MIN_FLOATS.toLocaleString('en')} floats; smaller calls run inline.`);
-out(`(FMA) = the FMA build of the wasm kernels: relaxed SIMD's fused multiply-add in the products (Node 20: --experimental-wasm-relaxed-simd, which nnlab switches on); '(mul + add build)' = the same backend with a multiply and an add, for the ratio.`);
-out(`'wasm-dp' = the same 2 threads, and each mini-batch is cut in two: the worker runs a replica of the network on the second half (src/node/data-parallel.ts); the gradients are summed and the optimizer steps with the split kernels.`);
+if (only.has('mlp') || only.has('cnn')) {
+  out(`Epoch = ${EPOCH.toLocaleString('en')} training images, evaluation excluded. Peak RSS = the child process's maxRSS (the full MNIST files are loaded in every run).`);
+  out(`'wasm-threads' = 2 threads over shared memory (Node's 'auto' on 2+ cores); products of at least ${DEFAULT_MIN_FLOPS.toExponential(0)} flops are split, and im2col, col2im, max-pooling, ReLU and the optimizer steps from ${DEFAULT_MIN_FLOATS.toLocaleString('en')} floats; smaller calls run inline.`);
+  out(`(FMA) = the FMA build of the wasm kernels: relaxed SIMD's fused multiply-add in the products (Node 20: --experimental-wasm-relaxed-simd, which nnlab switches on); '(mul + add build)' = the same backend with a multiply and an add, for the ratio.`);
+  out(`'wasm-dp' = the same 2 threads, and each mini-batch is cut in two: the worker runs a replica of the network on the second half (src/node/data-parallel.ts); the gradients are summed and the optimizer steps with the split kernels.`);
+}
 
 mkdirSync(join(root, 'bench'), { recursive: true });
-writeFileSync(join(root, 'bench', 'results.md'), lines.join('\n') + '\n');
-writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify(json, null, 2) + '\n');
-console.error(`[bench] wrote bench/results.md and bench/results.json`);
+writeFileSync(join(root, 'bench', `results${partial}.md`), lines.join('\n') + '\n');
+writeFileSync(join(root, 'bench', `results${partial}.json`), JSON.stringify(json, null, 2) + '\n');
+console.error(`[bench] wrote bench/results${partial}.md and bench/results${partial}.json`);
