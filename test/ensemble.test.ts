@@ -44,3 +44,39 @@ test('scoreEnsemble counts each member, the vote, the mean and lists the vote er
   assert.throws(() => scoreEnsemble([], labels, 3), /at least one member/);
   assert.throws(() => scoreEnsemble([rows([1, 0, 0])], labels, 3), /member 0 has 3 outputs, expected 4 x 3/);
 });
+
+test('ensemble members are each scored on kernels of their own, so many large members fit', async () => {
+  // A backend's memory only grows; with one shared by every member, nine deep-distort networks
+  // overran WebAssembly's 2 GiB. Here: four members of about 7 MiB each, kernels of 16 MiB each.
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { Rng } = await import('../src/core/rng.js');
+  const { createWasmKernels } = await import('../src/kernels/wasm/wasm-kernels.js');
+  const { encodeModel } = await import('../src/network/model-file.js');
+  const { buildNetwork } = await import('../src/train/trainer.js');
+  const { resolveConfig } = await import('../src/train/resolve.js');
+  const { memberOutputs } = await import('../src/cli/commands/ensemble.js');
+  const dir = mkdtempSync(join(tmpdir(), 'nnlab-ensemble-'));
+  try {
+    const config = resolveConfig({ network: { layers: 'dense 1000 relu, softmax 10', init: 'he' }, cost: 'log-likelihood' });
+    const small = () => createWasmKernels({ forcePlain: true, plainMemoryMiB: 16 });
+    const files: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const net = buildNetwork(config, [1, 28, 28], 10, await small(), new Rng(i + 1));
+      files.push(join(dir, `m${i}.nnlab`));
+      writeFileSync(files[i]!, encodeModel(net));
+    }
+    let made = 0;
+    const { outputs, classes } = await memberOutputs(files, 'mnist', () => (made++, small()));
+    assert.equal(made, 4, 'one backend per member');
+    assert.equal(classes, 10);
+    // the same outputs as each member scored alone
+    for (const [i, f] of files.entries()) {
+      const alone = await memberOutputs([f], 'mnist', small);
+      assert.deepStrictEqual(outputs[i], alone.outputs[0], `member ${i}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -10,6 +10,8 @@ import { scoreEnsemble, type EnsembleScore } from '../../train/ensemble.js';
 import { Evaluator } from '../../train/evaluate.js';
 import { findPreset } from '../../train/presets.js';
 import type { RunConfig } from '../../core/config.js';
+import type { Kernels } from '../../kernels/kernels.js';
+import type { ThreadedKernels } from '../../node/threaded-kernels.js';
 import type { RunResult } from '../../train/trainer.js';
 import { kernelsFor } from '../backend.js';
 import { configFromFlags } from '../config-source.js';
@@ -140,21 +142,34 @@ async function trainMembers(preset: string, n: number, dir: string, jobs: number
   return { members, source: configs.get(1)!.data.source };
 }
 
-/** Test-set outputs of each saved network, checked against the data and each other. */
-async function memberOutputs(files: string[], source: string, backend: string): Promise<{ outputs: Float32Array[]; labels: Uint8Array | ArrayLike<number>; classes: number }> {
-  const kernels = await kernelsFor(backend);
+/**
+ * Test-set outputs of each saved network, checked against the data and each other. Each member
+ * gets kernels of its own from `makeKernels`, closed when its outputs are copied out: a backend's
+ * memory only grows, so members sharing one would run out of it (nine deep-distort networks
+ * overran WebAssembly's 2 GiB with their evaluation buffers).
+ */
+export async function memberOutputs(
+  files: string[],
+  source: string,
+  makeKernels: () => Promise<Kernels>,
+): Promise<{ outputs: Float32Array[]; labels: Uint8Array | ArrayLike<number>; classes: number }> {
   const test = loadSplits({ source, trainSize: null, validationSize: 0, augment: '' }).test;
   let classes = -1;
   const outputs: Float32Array[] = [];
   for (const file of files) {
-    const { network, header } = decodeModel(readModelBytes(file), kernels, file);
-    if (test.shape.join('x') !== header.inputShape.join('x'))
-      throw new NnlabError(`${file}: the network takes inputs of shape ${header.inputShape.join('x')}, the test data has ${test.shape.join('x')}`);
-    if (classes >= 0 && header.classes !== classes) throw new NnlabError(`${file}: the network has ${header.classes} outputs, ${files[0]} has ${classes}`);
-    classes = header.classes;
-    const out = new Float32Array(test.count * classes);
-    new Evaluator(network, classes).evaluate(test, false, (start, count, o) => out.set(o.subarray(0, count * classes), start * classes));
-    outputs.push(out);
+    const kernels = await makeKernels();
+    try {
+      const { network, header } = decodeModel(readModelBytes(file), kernels, file);
+      if (test.shape.join('x') !== header.inputShape.join('x'))
+        throw new NnlabError(`${file}: the network takes inputs of shape ${header.inputShape.join('x')}, the test data has ${test.shape.join('x')}`);
+      if (classes >= 0 && header.classes !== classes) throw new NnlabError(`${file}: the network has ${header.classes} outputs, ${files[0]} has ${classes}`);
+      classes = header.classes;
+      const out = new Float32Array(test.count * classes);
+      new Evaluator(network, classes).evaluate(test, false, (start, count, o) => out.set(o.subarray(0, count * classes), start * classes));
+      outputs.push(out);
+    } finally {
+      (kernels as Partial<ThreadedKernels>).close?.();
+    }
   }
   return { outputs, labels: test.labels, classes };
 }
@@ -215,7 +230,7 @@ export async function ensembleCommand(argv: string[]): Promise<number> {
     if (given.length === 0) throw new NnlabError("nnlab ensemble needs --model FILE at least once (networks saved by 'nnlab train --save FILE'), or --preset NAME to train them");
   }
   const files = presetName !== undefined ? members.map((m) => m.model) : given;
-  const { outputs, labels, classes } = await memberOutputs(files, source, backend ?? 'auto');
+  const { outputs, labels, classes } = await memberOutputs(files, source, () => kernelsFor(backend ?? 'auto'));
   const s = scoreEnsemble(outputs, labels, classes);
   const record = scoreJson(files, s);
   if (dir !== null) {
