@@ -21,9 +21,19 @@ export interface Variant {
 /** The nnlab CLI script, run as child processes. */
 const MAIN_JS = fileURLToPath(new URL('./main.js', import.meta.url));
 
-/** A label safe as a folder name. */
+/** Greek letters that labels use for the book's parameters, spelt out in folder names. */
+const GREEK: Record<string, string> = { λ: 'lambda', η: 'eta', μ: 'mu', ρ: 'rho', β: 'beta', ε: 'epsilon', σ: 'sigma', α: 'alpha' };
+
+/** A label safe as a folder name: "λ = 0.1" → "lambda=0.1" (not "=_0.1", as it once was). */
 export function slug(label: string): string {
-  return label.replace(/[^A-Za-z0-9.=_-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 80) || 'run';
+  return (
+    label
+      .replace(/[λημρβεσα]/g, (c) => GREEK[c]!)
+      .replace(/\s*=\s*/g, '=')
+      .replace(/[^A-Za-z0-9.=_-]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 80) || 'run'
+  );
 }
 
 /** `--out DIR`, or a fresh `runs/<kind>-<time>`. */
