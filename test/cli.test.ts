@@ -316,7 +316,12 @@ test('progress: on a terminal, a bar redrawn within the epoch, then the epoch li
 });
 
 test('ensemble --model: each member scored as eval scores it, and their vote', () => {
-  for (const s of ['1', '2']) assert.equal(nnlab('train', ...TINY, '--seed', s, '--save', `ens${s}.nnlab`).code, 0);
+  const validation: number[] = [];
+  for (const s of ['1', '2']) {
+    const t = nnlab('train', ...TINY, '--seed', s, '--save', `ens${s}.nnlab`, '--json');
+    assert.equal(t.code, 0, t.stderr);
+    validation.push(lastJson(t.stdout).epochs[0].validationAccuracy);
+  }
   const r = nnlab('ensemble', '--model', 'ens1.nnlab', '--model', 'ens2.nnlab', '--json');
   assert.equal(r.code, 0, r.stderr);
   const j = lastJson(r.stdout);
@@ -324,6 +329,14 @@ test('ensemble --model: each member scored as eval scores it, and their vote', (
   for (const [i, f] of ['ens1.nnlab', 'ens2.nnlab'].entries()) assert.equal(j.models[i].testAccuracy, lastJson(nnlab('eval', '--model', f, '--json').stdout).testAccuracy, f);
   assert.equal(j.voteErrors.length, 10000 - j.voteCorrect);
   assert.ok(j.voteAccuracy > 0.5 && j.meanAccuracy > 0.5, `vote ${j.voteAccuracy}, mean ${j.meanAccuracy}`);
+  // --split validation: the training file's last images, each member as its run measured them
+  const v = lastJson(nnlab('ensemble', '--model', 'ens1.nnlab', '--model', 'ens2.nnlab', '--split', 'validation', '--validation-size', '1000', '--json').stdout);
+  assert.equal(v.split, 'validation');
+  assert.equal(v.count, 1000);
+  assert.deepEqual(v.models.map((m: { validationAccuracy: number }) => m.validationAccuracy), validation);
+  assert.equal(j.split, 'test');
+  failsCleanly(nnlab('ensemble', '--model', 'ens1.nnlab', '--split', 'train'), /--split: expected test or validation, got "train"/);
+  failsCleanly(nnlab('ensemble', '--model', 'ens1.nnlab', '--validation-size', '100'), /--validation-size needs --split validation/);
   failsCleanly(nnlab('ensemble'), /needs --model FILE at least once.*or --preset NAME/);
   failsCleanly(nnlab('ensemble', '--model', 'ens1.nnlab', '--', '--epochs', '2'), /train flags after -- need --preset/);
   failsCleanly(nnlab('ensemble', '--model', 'ens1.nnlab', '--members', '3'), /--members needs --preset/);

@@ -26,6 +26,8 @@ const FLAGS: FlagSpec[] = [
   { name: 'dir', type: 'string', arg: 'DIR', help: 'with --preset: where the members go (netK.nnlab, runK/; default runs/ensemble-PRESET); members already there are reused' },
   { name: 'jobs', type: 'int', arg: 'J', help: 'with --preset: members trained at once, one thread each (default: the number of cores; 1: one at a time on the default backend)' },
   { name: 'data', type: 'string', arg: 'DIR', help: 'folder with the four IDX files; default: embedded MNIST' },
+  { name: 'split', type: 'string', arg: 'test|validation', help: "the images scored: the test set (default), or the validation images (the training file's last --validation-size), to choose members without looking at the test set" },
+  { name: 'validation-size', type: 'int', arg: 'N', help: 'with --split validation: how many of the training file\'s last images (default 10000, as in training)' },
   { name: 'backend', type: 'string', arg: 'NAME', help: 'kernel backend (auto)' },
   { name: 'json', type: 'boolean', help: 'print one JSON object' },
   { name: 'quiet', type: 'boolean', help: "with --preset: no per-epoch progress of the members on stderr (their start and end are still shown)" },
@@ -152,8 +154,10 @@ export async function memberOutputs(
   files: string[],
   source: string,
   makeKernels: () => Promise<Kernels>,
+  split: { name: 'test' } | { name: 'validation'; size: number } = { name: 'test' },
 ): Promise<{ outputs: Float32Array[]; labels: Uint8Array | ArrayLike<number>; classes: number }> {
-  const test = loadSplits({ source, trainSize: null, validationSize: 0, augment: '' }).test;
+  const splits = loadSplits({ source, trainSize: null, validationSize: split.name === 'validation' ? split.size : 0, augment: '' });
+  const test = split.name === 'validation' ? splits.validation : splits.test;
   let classes = -1;
   const outputs: Float32Array[] = [];
   for (const file of files) {
@@ -161,7 +165,7 @@ export async function memberOutputs(
     try {
       const { network, header } = decodeModel(readModelBytes(file), kernels, file);
       if (test.shape.join('x') !== header.inputShape.join('x'))
-        throw new NnlabError(`${file}: the network takes inputs of shape ${header.inputShape.join('x')}, the test data has ${test.shape.join('x')}`);
+        throw new NnlabError(`${file}: the network takes inputs of shape ${header.inputShape.join('x')}, the ${split.name} data has ${test.shape.join('x')}`);
       if (classes >= 0 && header.classes !== classes) throw new NnlabError(`${file}: the network has ${header.classes} outputs, ${files[0]} has ${classes}`);
       classes = header.classes;
       const out = new Float32Array(test.count * classes);
@@ -174,9 +178,10 @@ export async function memberOutputs(
   return { outputs, labels: test.labels, classes };
 }
 
-function scoreJson(files: string[], s: EnsembleScore): Record<string, unknown> {
+function scoreJson(files: string[], s: EnsembleScore, split: 'test' | 'validation'): Record<string, unknown> {
   return {
-    models: files.map((f, i) => ({ model: f, testAccuracy: s.members[i]!.accuracy, correct: s.members[i]!.correct })),
+    split,
+    models: files.map((f, i) => ({ model: f, [`${split}Accuracy`]: s.members[i]!.accuracy, correct: s.members[i]!.correct })),
     count: s.count,
     voteAccuracy: s.vote.accuracy,
     voteCorrect: s.vote.correct,
@@ -201,7 +206,7 @@ export async function ensembleCommand(argv: string[]): Promise<number> {
       formatHelp(
         'usage: nnlab ensemble --model A --model B [--model C ...] [--data DIR] [--json]\n' +
           '       nnlab ensemble --preset NAME [--members N] [--dir DIR] [--jobs J] [-- extra train flags]',
-        "Test accuracy of saved networks voting together (the book's chapter-6 ensemble: each network votes for its most active output, most votes win; ties go to the largest summed output), and of the mean of their outputs. With --preset, first train N networks of that preset with seeds 1..N (nnlab ensemble --preset c9 is the book's C9).",
+        "Test accuracy of saved networks voting together (the book's chapter-6 ensemble: each network votes for its most active output, most votes win; ties go to the largest summed output), and of the mean of their outputs. With --preset, first train N networks of that preset with seeds 1..N (nnlab ensemble --preset c9 is the book's C9). With --split validation, the same on the validation images: to choose members by it and keep the test set for the end.",
         FLAGS,
       ),
     );
@@ -230,9 +235,14 @@ export async function ensembleCommand(argv: string[]): Promise<number> {
     if (given.length === 0) throw new NnlabError("nnlab ensemble needs --model FILE at least once (networks saved by 'nnlab train --save FILE'), or --preset NAME to train them");
   }
   const files = presetName !== undefined ? members.map((m) => m.model) : given;
-  const { outputs, labels, classes } = await memberOutputs(files, source, () => kernelsFor(backend ?? 'auto'));
+  const splitName = values.split === undefined ? 'test' : String(values.split);
+  if (splitName !== 'test' && splitName !== 'validation') throw new NnlabError(`--split: expected test or validation, got "${splitName}"`);
+  if (values['validation-size'] !== undefined && splitName !== 'validation') throw new NnlabError('nnlab ensemble: --validation-size needs --split validation');
+  const validationSize = (values['validation-size'] as number | undefined) ?? 10000;
+  if (validationSize < 1) throw new NnlabError(`--validation-size: expected at least 1, got ${validationSize}`);
+  const { outputs, labels, classes } = await memberOutputs(files, source, () => kernelsFor(backend ?? 'auto'), splitName === 'test' ? { name: 'test' } : { name: 'validation', size: validationSize });
   const s = scoreEnsemble(outputs, labels, classes);
-  const record = scoreJson(files, s);
+  const record = scoreJson(files, s, splitName);
   if (dir !== null) {
     // the ensemble's own record beside its members: what was asked, what each member took, the score
     const full = { command: ['ensemble', ...argv], preset: presetName, trainFlags: extra, members, ...record };
@@ -244,6 +254,7 @@ export async function ensembleCommand(argv: string[]): Promise<number> {
   }
   const w = Math.max(...files.map((f) => f.length));
   files.forEach((f, i) => process.stdout.write(`${f.padEnd(w)}  ${pct(s.members[i]!.accuracy)} (${s.members[i]!.correct} / ${s.count})\n`));
+  if (splitName === 'validation') process.stdout.write(`scored on the ${s.count} validation images (the training file's last ${s.count})\n`);
   process.stdout.write(`plurality vote of ${files.length}: ${pct(s.vote.accuracy)} (${s.vote.correct} / ${s.count}, ${s.count - s.vote.correct} errors)\n`);
   process.stdout.write(`mean of outputs:    ${pct(s.mean.accuracy)} (${s.mean.correct} / ${s.count})\n`);
   if (dir !== null) process.stdout.write(`recorded in ${join(dir, 'ensemble.json')}\n`);
