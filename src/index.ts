@@ -7,6 +7,7 @@ export * from './core/errors.js';
 export { Rng } from './core/rng.js';
 export { sizeOf, type Shape } from './core/shape.js';
 export type { Kernels } from './kernels/kernels.js';
+export { KernelMemoryError } from './kernels/kernels.js';
 export { referenceKernels } from './kernels/reference.js';
 export { createKernels, createWasmKernels, wasmSimdSupported, wasmFmaSupported, kernelsNames, type KernelsName } from './kernels/index.js';
 export { Dense, Activation, Dropout, Conv2d, Pool2d, Flatten, buildLayers, type Layer, type Param, type LayerContext } from './layers/index.js';

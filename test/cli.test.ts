@@ -399,3 +399,21 @@ test('ensemble --preset: an interrupted member is trained again, flags the ensem
   assert.match(bad.stderr, /^nnlab: ensemble member 1 \(nnlab train .*\) failed: .*no-such-folder/m);
   assert.doesNotMatch(bad.stderr, /member 2\/3: training/);
 });
+
+test('bad inputs found by an audit: too large a network, --save a folder, a diverged first epoch', () => {
+  // an oversized layer was a RangeError with a stack trace (its size wrapped at 2³² bytes)
+  const noLayers = TINY.filter((a, i) => a !== '--layers' && TINY[i - 1] !== '--layers');
+  failsCleanly(nnlab('train', ...noLayers, '--arch', 'dense 3000000, softmax 10', '--backend', 'wasm'), /out of WebAssembly memory: 2,352,000,000 floats \(8972 MiB\) asked.*too large a network or mini-batch/, 2);
+  failsCleanly(nnlab('train', ...noLayers, '--layers', '784,99999999999,10', '--backend', 'reference'), /out of memory: 78,399,999,999,216 floats asked/, 2);
+  // --save naming a folder was found out only after training, and the network lost
+  mkdirSync(join(cwd, 'a-folder.nnlab'), { recursive: true });
+  failsCleanly(nnlab('train', ...TINY, '--save', 'a-folder.nnlab'), /--save a-folder.nnlab: that names a folder; give a file name/, 2);
+  failsCleanly(nnlab('train', ...TINY, '--save', 'new-folder/'), /that names a folder/, 2);
+  // a run that diverges in epoch 1 no longer replaces a saved network with its initial weights
+  assert.equal(nnlab('train', ...TINY, '--save', 'keep.nnlab').code, 0);
+  const before = readFileSync(join(cwd, 'keep.nnlab'));
+  const r = nnlab('train', ...TINY, '--eta', '1e9', '--save', 'keep.nnlab');
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /nnlab: not saved to keep.nnlab: no epoch finished/);
+  assert.deepEqual(readFileSync(join(cwd, 'keep.nnlab')), before);
+});

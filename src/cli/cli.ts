@@ -3,6 +3,7 @@
  * `main.ts`, which first makes sure Node runs with `NODE_FLAGS`.
  */
 import { NnlabError } from '../core/errors.js';
+import { KernelMemoryError } from '../kernels/kernels.js';
 import { ensembleCommand } from './commands/ensemble.js';
 import { compareCommand } from './commands/compare.js';
 import { augmentCommand } from './commands/augment.js';
@@ -64,7 +65,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof NnlabError) {
+    if (e instanceof NnlabError || e instanceof KernelMemoryError) {
       process.stderr.write(`nnlab: ${e.message}\n`);
       process.exitCode = 2;
     } else throw e;

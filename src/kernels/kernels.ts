@@ -169,3 +169,12 @@ export interface Kernels {
 export function sparseWorkSize(m: number, k: number): number {
   return 2 * m * k + 2 * m + 128 * Math.ceil(m / 4);
 }
+
+/**
+ * A backend cannot allocate what was asked: a network or batch too large for its memory (a
+ * WebAssembly memory holds at most 2 GiB). Something a user can act on, so the CLI prints its
+ * message on one line instead of a stack trace.
+ */
+export class KernelMemoryError extends Error {
+  override name = 'KernelMemoryError';
+}

@@ -1,4 +1,4 @@
-import type { Kernels } from './kernels.js';
+import { KernelMemoryError, type Kernels } from './kernels.js';
 
 /** The smallest normal float32, 2⁻¹²⁶. */
 const FLT_MIN = 1.1754943508222875e-38;
@@ -26,7 +26,11 @@ export const referenceKernels: Kernels = {
   name: 'reference',
 
   alloc(n) {
-    return new Float32Array(n);
+    try {
+      return new Float32Array(n);
+    } catch (e) {
+      throw new KernelMemoryError(`out of memory: ${n.toLocaleString('en')} floats asked (too large a network or mini-batch): ${(e as Error).message}`);
+    }
   },
 
   gemm(m, n, k, a, b, c, accumulate) {

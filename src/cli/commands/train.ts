@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../node/atomic.js';
 import { loadSplits } from '../../node/data.js';
 import { workerAugmentation } from '../../node/augment-source.js';
@@ -60,8 +60,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const { config, expectedInputSize } = configFromFlags(values);
   if (values.save !== undefined) {
     // Refuse a --save path that cannot be written before training, not after it.
-    const dir = dirname(String(values.save));
+    const file = String(values.save);
+    const dir = dirname(file);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new NnlabError(`--save ${values.save}: the folder ${dir} does not exist`);
+    if (/[\\/]$/.test(file) || (existsSync(file) && statSync(file).isDirectory()))
+      throw new NnlabError(`--save ${values.save}: that names a folder; give a file name (e.g. ${join(file, 'net.nnlab')})`);
   }
   const data = loadSplits(config.data);
   const inputSize = sizeOf(data.train.shape);
@@ -83,8 +86,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   if (result.diverged) process.stderr.write(`nnlab: ${result.diverged}\n`);
   if (values.save !== undefined) {
-    writeFileAtomic(String(values.save), encodeModel(network, { config, result: { ...result, config: undefined } }));
-    process.stderr.write(`saved ${values.save}\n`);
+    // a run that diverged before finishing one epoch has only its initial weights: saving them
+    // would replace a good network with an untrained one
+    if (result.epochs.length === 0) process.stderr.write(`nnlab: not saved to ${values.save}: no epoch finished\n`);
+    else {
+      writeFileAtomic(String(values.save), encodeModel(network, { config, result: { ...result, config: undefined } }));
+      process.stderr.write(`saved ${values.save}\n`);
+    }
   }
   if (values.json) process.stdout.write(JSON.stringify(result) + '\n'); // nothing else on stdout: `> run.json` gives a JSON file
   else {

@@ -1,4 +1,4 @@
-import { sparseWorkSize, type Kernels } from '../kernels.js';
+import { KernelMemoryError, sparseWorkSize, type Kernels } from '../kernels.js';
 import { wasmPlainBase64, wasmPlainFmaBase64, wasmSharedBase64, wasmSharedFmaBase64, wasmSharedMaxPages } from './binary.generated.js';
 
 /**
@@ -105,6 +105,7 @@ export interface WasmOptions {
 }
 
 const PAGE = 65536;
+const mib = (bytes: number) => (bytes / 1048576).toFixed(bytes < 1048576 ? 2 : 0);
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   const bin = atob(s);
@@ -277,7 +278,13 @@ function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: Web
     alloc(n) {
       if (!Number.isInteger(n) || n < 0) throw new Error(`${name} kernels: cannot allocate ${n} floats`);
       const start = top;
-      const end = start + ((n * 4 + 63) & ~63);
+      const end = start + Math.ceil((n * 4) / 64) * 64; // not `& ~63`: that wraps at 2³² bytes
+      const most = arena ? arena.end : shared ? wasmSharedMaxPages * PAGE : current.byteLength;
+      if (end > most)
+        throw new KernelMemoryError(
+          `out of WebAssembly memory: ${n.toLocaleString('en')} floats (${mib(n * 4)} MiB) asked, ${mib(Math.max(0, most - start))} MiB of the ${name} backend's ${mib(most)} MiB left` +
+            (shared || arena ? ' (too large a network or mini-batch)' : ' (raise plainMemoryMiB)'),
+        );
       if (arena) {
         // inside a range the owning thread reserved: never grow the memory from here
         if (end > arena.end) throw new Error(`${name} kernels: the arena of ${arena.end - arena.start} bytes is full (${n} floats asked, ${arena.end - top} bytes left)`);
@@ -286,11 +293,15 @@ function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: Web
       const have = current.byteLength;
       if (end > have) {
         const pages = Math.ceil((end - have) / PAGE);
-        if (!shared) throw new Error(`${name} kernels: out of WebAssembly memory (${have / 1048576} MiB; raise plainMemoryMiB)`);
+        if (!shared) throw new KernelMemoryError(`out of WebAssembly memory (${have / 1048576} MiB; raise plainMemoryMiB)`);
         try {
           memory.grow(Math.max(pages, Math.ceil(have / PAGE / 4)));
         } catch {
-          memory.grow(pages);
+          try {
+            memory.grow(pages);
+          } catch (e) {
+            throw new KernelMemoryError(`out of WebAssembly memory: ${mib(n * 4)} MiB more could not be had (${mib(have)} MiB in use): ${(e as Error).message}`);
+          }
         }
         current = memory.buffer;
         buffers.push(current);
