@@ -96,10 +96,12 @@ test('an unknown preset, a bad --config file, a missing --data folder are refuse
   failsCleanly(nnlab('train', '--config', 'broken.json'), /broken\.json: not valid JSON/);
   writeFileSync(join(cwd, 'wrong.json'), JSON.stringify({ epochs: 2, batchsize: 10 }));
   failsCleanly(nnlab('train', '--config', 'wrong.json'), /config field 'batchsize': expected a known field/);
-  failsCleanly(nnlab('train', '--config', 'nope.json'), /nope\.json: cannot read config file: ENOENT/);
+  failsCleanly(nnlab('train', '--config', 'nope.json'), /nope\.json: cannot read config file: no such file or folder \(ENOENT\)/);
   failsCleanly(nnlab('train', '--data', join(cwd, 'no-such-folder')), /no-such-folder: no such data folder/);
   failsCleanly(nnlab('train', '--train-size', '60000'), /train size 60000 is larger than the 50000 training examples left after 10000 validation examples/);
-  failsCleanly(nnlab('eval', '--model', 'missing.nnlab'), /missing\.nnlab: cannot read network file: ENOENT/);
+  failsCleanly(nnlab('eval', '--model', 'missing.nnlab'), /missing\.nnlab: cannot read network file: no such file or folder \(ENOENT\)/);
+  mkdirSync(join(cwd, 'folder.nnlab'), { recursive: true });
+  failsCleanly(nnlab('eval', '--model', 'folder.nnlab'), /folder\.nnlab: cannot read network file: it is a folder, not a file \(EISDIR\)/);
 });
 
 test('--layers whose sizes do not fit the data are refused', () => {

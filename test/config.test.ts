@@ -192,5 +192,5 @@ test('the CLI: --preset, then --config FILE, then flags', () => {
   assert.throws(() => configFromFlags({ config: bad }), /a config file holds one JSON object/);
   writeFileSync(bad, '{"learningRate": "fast"}');
   assert.throws(() => configFromFlags({ config: bad }), /config field 'learningRate': expected a number > 0, got "fast"/);
-  assert.throws(() => configFromFlags({ config: join(root, 'missing.json') }), /missing\.json: cannot read config file: ENOENT/);
+  assert.throws(() => configFromFlags({ config: join(root, 'missing.json') }), /missing\.json: cannot read config file: no such file or folder \(ENOENT\)/);
 });

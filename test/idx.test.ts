@@ -205,7 +205,7 @@ test('a missing file or folder is named', () => {
   throwsData(() => loadSplits(data(d)), d, /missing t10k-labels-idx1-ubyte \(or t10k-labels-idx1-ubyte\.gz\)/);
   const nowhere = join(root, 'does-not-exist');
   throwsData(() => loadSplits(data(nowhere)), nowhere, /no such data folder/);
-  throwsData(() => readIdxFile(join(root, 'nope.idx')), join(root, 'nope.idx'), /cannot read: ENOENT/);
+  throwsData(() => readIdxFile(join(root, 'nope.idx')), join(root, 'nope.idx'), /cannot read: no such file or folder \(ENOENT\)/);
 });
 
 test('an images file where the labels belong is named as such, not as truncated data', () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fsProblem } from '../node/atomic.js';
 import type { PartialRunConfig, RunConfig } from '../core/config.js';
 import { NnlabError } from '../core/errors.js';
 import { resolveConfig } from '../train/resolve.js';
@@ -11,7 +12,7 @@ export function readConfigFile(path: string): PartialRunConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new NnlabError(`${path}: cannot read config file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new NnlabError(`${path}: cannot read config file: ${fsProblem(e)}`);
   }
   try {
     const v = JSON.parse(text) as unknown;

@@ -30,3 +30,18 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     throw e;
   }
 }
+
+/** A file-system error in words, then its code: "no such file or folder (ENOENT)". */
+export function fsProblem(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    ENOENT: 'no such file or folder',
+    EISDIR: 'it is a folder, not a file',
+    ENOTDIR: 'a part of the path is a file, not a folder',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EEXIST: 'a file of that name already exists',
+  };
+  if (!code) return (e as Error).message;
+  return words[code] ? `${words[code]} (${code})` : code;
+}

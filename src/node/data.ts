@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { fsProblem } from './atomic.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -30,7 +31,7 @@ export function readIdxFile(path: string, dims?: number) {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new DataError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new DataError(path, `cannot read: ${fsProblem(e)}`);
   }
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fsProblem } from '../../node/atomic.js';
 import { NnlabError } from '../../core/errors.js';
 import { loadSplits } from '../../node/data.js';
 import { decodeModel } from '../../network/model-file.js';
@@ -19,7 +20,7 @@ export function readModelBytes(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new NnlabError(`${path}: cannot read network file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new NnlabError(`${path}: cannot read network file: ${fsProblem(e)}`);
   }
 }
 
