@@ -411,6 +411,10 @@ test('bad inputs found by an audit: too large a network, --save a folder, a dive
   mkdirSync(join(cwd, 'a-folder.nnlab'), { recursive: true });
   failsCleanly(nnlab('train', ...TINY, '--save', 'a-folder.nnlab'), /--save a-folder.nnlab: that names a folder; give a file name/, 2);
   failsCleanly(nnlab('train', ...TINY, '--save', 'new-folder/'), /that names a folder/, 2);
+  // --out naming a file: expand crashed with a stack trace (EEXIST from mkdir), train gave the bare errno
+  writeFileSync(join(cwd, 'a-file'), 'x');
+  failsCleanly(nnlab('expand', '--shifts', '--out', 'a-file', '--validation-size', '500'), /--out a-file: is a file, not a folder/, 2);
+  failsCleanly(nnlab('train', ...TINY.filter((a) => a !== '--no-run-folder'), '--out', 'a-file'), /--out: a-file is a file, not a folder; choose another --out/, 2);
   // a run that diverges in epoch 1 no longer replaces a saved network with its initial weights
   assert.equal(nnlab('train', ...TINY, '--save', 'keep.nnlab').code, 0);
   const before = readFileSync(join(cwd, 'keep.nnlab'));

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { RunConfig } from '../core/config.js';
 import type { Splits } from '../data/dataset.js';
@@ -68,6 +68,7 @@ export class RunFolder {
     let dir: string;
     if (opts.out !== undefined) {
       dir = opts.out;
+      if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`${dir} is a file, not a folder; choose another --out`);
       mkdirSync(dir, { recursive: true });
       for (const f of [RUN_FILES.metricsJsonl, RUN_FILES.metricsCsv])
         if (existsSync(join(dir, f))) throw new Error(`${dir} already holds a run (${f}); choose another --out`);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { NnlabError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
@@ -71,6 +71,7 @@ export async function expandCommand(argv: string[]): Promise<number> {
 
   const testImages = locate(source, IDX_FILES.testImages);
   const testLabels = locate(source, IDX_FILES.testLabels);
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new NnlabError(`--out ${out}: is a file, not a folder`);
   mkdirSync(out, { recursive: true });
   const targets = [IDX_FILES.trainImages, IDX_FILES.trainLabels, IDX_FILES.testImages, IDX_FILES.testLabels].flatMap((n) => [n, n + '.gz']);
   const clash = targets.filter((n) => existsSync(join(out, n)));
