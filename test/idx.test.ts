@@ -217,3 +217,12 @@ test('an images file where the labels belong is named as such, not as truncated 
   throwsData(() => readIdxFile(join(d, IDX_FILES.trainLabels), 1), IDX_FILES.trainLabels, /got 3 dimensions/);
   throwsData(() => readIdxFile(join(d, IDX_FILES.trainLabels)), IDX_FILES.trainLabels, /truncated data/); // without an expected rank: as before
 });
+
+test('float32 IDX data with a NaN or infinite value is refused, naming the file and the value', () => {
+  // such a file was read, trained into NaN weights and reported as "the learning rate is probably too high"
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    const values = Float32Array.from([0.5, 0.25, bad, 1]);
+    throwsData(() => parseIdx(encodeIdx([1, 2, 2], values), 'float-images'), 'float-images', new RegExp(`value 2 \\(of 4\\) is ${String(bad)}: float32 data must be finite`));
+  }
+  assert.deepEqual([...(parseIdx(encodeIdx([1, 2, 2], Float32Array.from([0.5, -2, 0, 1e30])), 'ok').data as Float32Array)], [0.5, -2, 0, 1e30].map(Math.fround));
+});

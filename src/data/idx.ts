@@ -44,7 +44,12 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
     throw new DataError(file, `file is longer than its header says: dimensions ${dims.join('x')} need ${expected} bytes, file has ${bytes.length}`);
   if (type === 0x08) return { type, dims, data: bytes.subarray(headerLen, expected) };
   const data = new Float32Array(count);
-  for (let i = 0; i < count; i++) data[i] = view.getFloat32(headerLen + 4 * i, false);
+  for (let i = 0; i < count; i++) {
+    const v = view.getFloat32(headerLen + 4 * i, false);
+    // a NaN or infinite value would train silently into NaN weights, then be blamed on η
+    if (!Number.isFinite(v)) throw new DataError(file, `value ${i} (of ${count}) is ${v}: float32 data must be finite`);
+    data[i] = v;
+  }
   return { type, dims, data };
 }
 
