@@ -106,7 +106,7 @@ test('an unknown preset, a bad --config file, a missing --data folder are refuse
 
 test('--layers whose sizes do not fit the data are refused', () => {
   failsCleanly(nnlab('train', '--layers', '100,30,10', '--train-size', '500', '--no-run-folder'), /--layers: the first size is the input layer, 100, but the data has 784 inputs per example/);
-  failsCleanly(nnlab('train', '--layers', '784,30,5', '--train-size', '500', '--no-run-folder'), /a last layer with 10 outputs \(the data has 10 classes\).*5 outputs/);
+  failsCleanly(nnlab('train', '--layers', '784,30,5', '--train-size', '500', '--no-run-folder'), /a last layer with 10 outputs \(the data has 10 classes: its training labels run 0\.\.9\).*5 outputs/);
   failsCleanly(nnlab('train', '--layers', '784'), /--layers: expected at least two positive integers/);
 });
 

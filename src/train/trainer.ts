@@ -122,7 +122,7 @@ export function buildNetwork(config: RunConfig, inputShape: readonly number[], c
     dropoutPerBatch: config.regularization.dropoutMask === 'batch',
   });
   if (net.outputSize !== classes)
-    throw new ConfigError('network.layers', `a last layer with ${classes} outputs (the data has ${classes} classes)`, `${net.outputSize} outputs`);
+    throw new ConfigError('network.layers', `a last layer with ${classes} outputs (the data has ${classes} classes: its training labels run 0..${classes - 1})`, `${net.outputSize} outputs`);
   return net;
 }
 
