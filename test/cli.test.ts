@@ -422,4 +422,9 @@ test('bad inputs found by an audit: too large a network, --save a folder, a dive
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stderr, /nnlab: not saved to keep.nnlab: no epoch finished/);
   assert.deepEqual(readFileSync(join(cwd, 'keep.nnlab')), before);
+  // a huge λ was blamed on the learning rate
+  const l = nnlab('train', ...TINY, '--lambda', '1e9');
+  assert.equal(l.code, 3, l.stderr);
+  assert.match(l.stderr, /L2's decay factor 1 − ηλ\/n is -1\.00e\+6 \(η = 0\.5, λ = 1000000000\): ηλ\/n must stay under 1; try a smaller --lambda/);
+  assert.doesNotMatch(l.stderr, /learning rate/);
 });

@@ -103,11 +103,13 @@ function allFinite(a: Float32Array, n: number): boolean {
   for (let i = 0; i < n; i++) if (!Number.isFinite(a[i]!)) return false;
   return true;
 }
-function divergedMessage(epoch: number, what: string, eta: number): string {
-  return (
-    `training diverged in epoch ${epoch}, ${what}. The learning rate (η = ${eta}) is probably too high; try a smaller --learning-rate. ` +
-    `The last good weights (${epoch === 1 ? 'the initial ones' : `end of epoch ${epoch - 1}`}) are kept.`
-  );
+/** `decay`: ηλ/n of L2 (0 without), whose factor (1 − ηλ/n) overshoots zero when it is 1 or more. */
+function divergedMessage(epoch: number, what: string, eta: number, decay: number, lambda: number): string {
+  const cause =
+    decay >= 1
+      ? `L2's decay factor 1 − ηλ/n is ${(1 - decay).toPrecision(3)} (η = ${eta}, λ = ${lambda}): ηλ/n must stay under 1; try a smaller --lambda`
+      : `The learning rate (η = ${eta}) is probably too high; try a smaller --learning-rate`;
+  return `training diverged in epoch ${epoch}, ${what}. ${cause}. The last good weights (${epoch === 1 ? 'the initial ones' : `end of epoch ${epoch - 1}`}) are kept.`;
 }
 
 /** Build the network a config describes, for inputs of `inputShape`. */
@@ -200,7 +202,7 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
         const c = gradient.compute(x, y, count);
         if (!Number.isFinite(c)) {
           restore(params, lastGood);
-          diverged = divergedMessage(epoch, `mini-batch ${b + 1} of ${batches}: the cost became ${c}`, eta);
+          diverged = divergedMessage(epoch, `mini-batch ${b + 1} of ${batches}: the cost became ${c}`, eta, (eta * config.regularization.l2) / n, config.regularization.l2);
           break;
         }
         costSum += c;
@@ -214,7 +216,7 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
       // The last mini-batch's update is not seen by any cost: check the weights it left.
       if (!diverged && !params.every((p) => allFinite(p.value, p.size))) {
         restore(params, lastGood);
-        diverged = divergedMessage(epoch, 'the weights became NaN or infinite', eta);
+        diverged = divergedMessage(epoch, 'the weights became NaN or infinite', eta, (eta * config.regularization.l2) / n, config.regularization.l2);
       }
       if (diverged) break;
       const seconds = (performance.now() - te) / 1000;
