@@ -101,3 +101,7 @@ test('nnlab augment --preview writes a valid PNG grid: originals in the first co
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('nnlab augment without --preview is a one-line usage error (it printed the whole help)', async () => {
+  await assert.rejects(augmentCommand([]), (e: unknown) => e instanceof Error && e.name === 'UsageError' && /^nnlab augment needs --preview \(usage: nnlab augment --preview/.test(e.message) && !e.message.includes('\n'));
+});

@@ -67,10 +67,11 @@ export function previewGrid(
 
 export async function augmentCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, FLAGS, 'augment');
-  if (values.help || !values.preview) {
+  if (values.help) {
     process.stdout.write(formatHelp(USAGE, DESCRIPTION, FLAGS));
-    return values.help ? 0 : 1;
+    return 0;
   }
+  if (!values.preview) throw new UsageError(`nnlab augment needs --preview (${USAGE}; --help for more)`);
   const spec = parseAugmentSpec(values.spec === undefined ? PREVIEW_SPEC : String(values.spec));
   const count = (values.count as number | undefined) ?? 8;
   const start = (values.start as number | undefined) ?? 0;

@@ -20,7 +20,7 @@ import { readModelBytes } from './eval.js';
 import { TRAIN_FLAGS } from './train.js';
 
 const FLAGS: FlagSpec[] = [
-  { name: 'model', type: 'string', repeat: true, arg: 'FILE', help: 'a network saved by nnlab train --save (give two or more)' },
+  { name: 'model', type: 'string', repeat: true, arg: 'FILE', help: 'a network saved by nnlab train --save (repeat it: a vote needs two or more; one alone is scored by itself)' },
   { name: 'preset', type: 'string', arg: 'NAME', help: 'train the members first: this preset with seeds 1..N (e.g. c9), then score their vote' },
   { name: 'members', type: 'int', arg: 'N', help: 'with --preset: how many networks (default 5)' },
   { name: 'dir', type: 'string', arg: 'DIR', help: 'with --preset: where the members go (netK.nnlab, runK/; default runs/ensemble-PRESET); members already there are reused' },
