@@ -76,6 +76,10 @@ test('nnlab expand --shifts --keep-order: each image then its four shifts; valid
     assert.equal(meta.validationSize, 10);
     // refuses to overwrite without --force
     await assert.rejects(quietly(() => expandCommand(['--data', src, '--out', out, '--shifts', '--validation-size', '10'])), /already holds.*--force/);
+    // nor, even with --force, onto its own source folder (the originals would be lost)
+    const before = readFileSync(join(src, IDX_FILES.trainImages));
+    await assert.rejects(quietly(() => expandCommand(['--data', src, '--out', join(src, '.'), '--shifts', '--validation-size', '10', '--force'])), /is the --data folder: the expanded files would replace the originals/);
+    assert.deepEqual(readFileSync(join(src, IDX_FILES.trainImages)), before);
   } finally {
     rmSync(src, { recursive: true, force: true });
     rmSync(out, { recursive: true, force: true });

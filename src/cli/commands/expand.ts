@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { NnlabError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
@@ -54,6 +54,9 @@ export async function expandCommand(argv: string[]): Promise<number> {
   const source = values.data === undefined ? mnistDir() : String(values.data);
   const out = String(values.out);
   if (!existsSync(source)) throw new NnlabError(`${source}: no such data folder`);
+  // the training files would be replaced by their expansion, and the originals lost, even with --force
+  if (existsSync(out) && realpathSync(out) === realpathSync(source))
+    throw new NnlabError(`--out ${out} is the --data folder: the expanded files would replace the originals; choose another folder`);
 
   const imagesPath = locate(source, IDX_FILES.trainImages);
   const labelsPath = locate(source, IDX_FILES.trainLabels);
