@@ -61,7 +61,9 @@ test('validation errors name the field, what was expected and what was given', (
   configError(withChange((c) => (c.data.source = '')), 'data.source', /"mnist" or a folder path/, '');
   configError(withChange((c) => (c.monitor.trainCost = 'yes')), 'monitor.trainCost', /true or false/, 'yes');
   configError(withChange((c) => (c.seed = -1)), 'seed', /an integer >= 0/, -1);
-  configError(withChange((c) => (c.schedule = { type: 'step', factor: 0.5 })), 'schedule.every', /an integer >= 1/, undefined);
+  configError(withChange((c) => (c.schedule = { type: 'step', every: 0, factor: 0.5 })), 'schedule.every', /an integer >= 1/, 0);
+  // a bad plateau factor was reported as a missing patience (the JSON had no defaults the CLI has)
+  configError(withChange((c) => (c.schedule = { type: 'plateau', factor: '0.5' })), 'schedule.factor', /a number/, '0.5');
   configError(withChange((c) => (c.schedule = { type: 'exponential' })), 'schedule.type', /one of constant, step, plateau, cosine/, 'exponential');
   configError(withChange((c) => (c.schedule = { type: 'cosine', final: 2 })), 'schedule.final', /<= 1/, 2);
   configError(withChange((c) => (c.epoch = 3)), 'epoch', /a known field/, 3);
@@ -193,4 +195,12 @@ test('the CLI: --preset, then --config FILE, then flags', () => {
   writeFileSync(bad, '{"learningRate": "fast"}');
   assert.throws(() => configFromFlags({ config: bad }), /config field 'learningRate': expected a number > 0, got "fast"/);
   assert.throws(() => configFromFlags({ config: join(root, 'missing.json') }), /missing\.json: cannot read config file: no such file or folder \(ENOENT\)/);
+});
+
+test('a schedule left partly out in JSON gets the same defaults as the CLI flags give it', () => {
+  const fromJson = (schedule: object) => validateConfig({ ...structuredClone(defaultConfig()), schedule }, parseArchitecture).schedule;
+  assert.deepEqual(fromJson({ type: 'plateau' }), configFromFlags({ schedule: 'plateau' }).config.schedule);
+  assert.deepEqual(fromJson({ type: 'plateau' }), { type: 'plateau', patience: 10, factor: 0.5, minFactor: 128 });
+  assert.deepEqual(fromJson({ type: 'step' }), configFromFlags({ schedule: 'step' }).config.schedule);
+  assert.deepEqual(fromJson({ type: 'step', every: 5 }), { type: 'step', every: 5, factor: 0.1 });
 });

@@ -1,4 +1,4 @@
-import { ACTIVATIONS, COSTS, INITS, OPTIMIZERS, type ActivationName, type LayerSpec, type PartialRunConfig } from '../core/config.js';
+import { ACTIVATIONS, COSTS, INITS, OPTIMIZERS, SCHEDULE_DEFAULTS, type ActivationName, type LayerSpec, type PartialRunConfig } from '../core/config.js';
 import { parseArchitecture } from '../network/arch.js';
 import type { FlagSpec, FlagValues } from './flags.js';
 import { UsageError } from './flags.js';
@@ -134,9 +134,14 @@ export function flagsToConfig(v: FlagValues, baseLayers: readonly LayerSpec[]): 
   if (sched !== 'cosine' && v['final-factor'] !== undefined) throw new UsageError('--final-factor needs --schedule cosine');
   if (sched === 'constant') c.schedule = { type: 'constant' };
   else if (sched === 'cosine') c.schedule = { type: 'cosine', final: (v['final-factor'] as number) ?? 0 };
-  else if (sched === 'step') c.schedule = { type: 'step', every: (v['step-every'] as number) ?? 10, factor: (v['step-factor'] as number) ?? 0.1 };
+  else if (sched === 'step') c.schedule = { type: 'step', every: (v['step-every'] as number) ?? SCHEDULE_DEFAULTS.step.every, factor: (v['step-factor'] as number) ?? SCHEDULE_DEFAULTS.step.factor };
   else if (sched === 'plateau')
-    c.schedule = { type: 'plateau', patience: (v['plateau-patience'] as number) ?? 10, factor: (v['plateau-factor'] as number) ?? 0.5, minFactor: (v['min-factor'] as number) ?? 128 };
+    c.schedule = {
+      type: 'plateau',
+      patience: (v['plateau-patience'] as number) ?? SCHEDULE_DEFAULTS.plateau.patience,
+      factor: (v['plateau-factor'] as number) ?? SCHEDULE_DEFAULTS.plateau.factor,
+      minFactor: (v['min-factor'] as number) ?? SCHEDULE_DEFAULTS.plateau.minFactor,
+    };
   else if (v['step-every'] !== undefined || v['plateau-patience'] !== undefined || v['step-factor'] !== undefined || v['plateau-factor'] !== undefined || v['min-factor'] !== undefined)
     throw new UsageError('schedule options need --schedule step or --schedule plateau');
 

@@ -182,6 +182,16 @@ export function defaultConfig(): RunConfig {
   };
 }
 
+/**
+ * The fields a schedule may leave out, the same for a JSON config and the CLI's flags
+ * (`--schedule step` is every 10 epochs × 0.1; `plateau` the book's halving after 10 epochs
+ * without improvement, stopping at η₀/128).
+ */
+export const SCHEDULE_DEFAULTS = {
+  step: { every: 10, factor: 0.1 },
+  plateau: { patience: 10, factor: 0.5, minFactor: 128 },
+} as const;
+
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -307,13 +317,17 @@ export function validateConfig(c: unknown, parseLayers: (s: string) => LayerSpec
   if (stype === 'constant') schedule = { type: 'constant' };
   else if (stype === 'cosine') schedule = { type: 'cosine', final: num(s.final ?? 0, 'schedule.final', { min: 0, max: 1 }) };
   else if (stype === 'step')
-    schedule = { type: 'step', every: num(s.every, 'schedule.every', { int: true, min: 1 }), factor: num(s.factor, 'schedule.factor', { gt: 0, max: 1 }) };
+    schedule = {
+      type: 'step',
+      every: num(s.every ?? SCHEDULE_DEFAULTS.step.every, 'schedule.every', { int: true, min: 1 }),
+      factor: num(s.factor ?? SCHEDULE_DEFAULTS.step.factor, 'schedule.factor', { gt: 0, max: 1 }),
+    };
   else
     schedule = {
       type: 'plateau',
-      patience: num(s.patience, 'schedule.patience', { int: true, min: 1 }),
-      factor: num(s.factor, 'schedule.factor', { gt: 0, max: 1 }),
-      minFactor: num(s.minFactor, 'schedule.minFactor', { min: 1 }),
+      patience: num(s.patience ?? SCHEDULE_DEFAULTS.plateau.patience, 'schedule.patience', { int: true, min: 1 }),
+      factor: num(s.factor ?? SCHEDULE_DEFAULTS.plateau.factor, 'schedule.factor', { gt: 0, max: 1 }),
+      minFactor: num(s.minFactor ?? SCHEDULE_DEFAULTS.plateau.minFactor, 'schedule.minFactor', { min: 1 }),
     };
 
   const config: RunConfig = {
