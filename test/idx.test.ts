@@ -226,3 +226,8 @@ test('float32 IDX data with a NaN or infinite value is refused, naming the file 
   }
   assert.deepEqual([...(parseIdx(encodeIdx([1, 2, 2], Float32Array.from([0.5, -2, 0, 1e30])), 'ok').data as Float32Array)], [0.5, -2, 0, 1e30].map(Math.fround));
 });
+
+test('training labels of one class only are refused (every network scored 100 % on them)', () => {
+  const d = dataDir({ trainLabels: labels(Array(12).fill(0)), testLabels: labels([0, 0, 0, 0]) });
+  throwsData(() => loadSplits(data(d)), d, /every training label is 0: a classifier needs at least 2 classes/);
+});

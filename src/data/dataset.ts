@@ -74,6 +74,8 @@ export function split(trainFile: ExampleSet, testFile: ExampleSet, opts: SplitOp
   let maxLabel = 0;
   for (let i = 0; i < trainFile.count; i++) if (trainFile.labels[i]! > maxLabel) maxLabel = trainFile.labels[i]!;
   const classes = maxLabel + 1;
+  // with one class every network scores 100 %: nothing to learn, and a sign of a wrong labels file
+  if (classes < 2) throw new DataError(source, `every training label is 0: a classifier needs at least 2 classes (labels 0, 1, ...)`);
   for (let i = 0; i < testFile.count; i++)
     if (testFile.labels[i]! >= classes)
       throw new DataError(source, `test label ${testFile.labels[i]} at index ${i} is out of range: training labels are 0..${maxLabel}`);
