@@ -326,6 +326,7 @@ test('ensemble --model: each member scored as eval scores it, and their vote', (
   }
   const r = nnlab('ensemble', '--model', 'ens1.nnlab', '--model', 'ens2.nnlab', '--json');
   assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^scored 1\/2 ens1\.nnlab on the test images \([0-9.]+ s\)\nscored 2\/2 ens2\.nnlab/, 'progress on stderr, one line a member');
   const j = lastJson(r.stdout);
   assert.equal(j.count, 10000);
   for (const [i, f] of ['ens1.nnlab', 'ens2.nnlab'].entries()) assert.equal(j.models[i].testAccuracy, lastJson(nnlab('eval', '--model', f, '--json').stdout).testAccuracy, f);

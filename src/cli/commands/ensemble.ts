@@ -155,12 +155,14 @@ export async function memberOutputs(
   source: string,
   makeKernels: () => Promise<Kernels>,
   split: { name: 'test' } | { name: 'validation'; size: number } = { name: 'test' },
+  onMember?: (index: number, file: string, seconds: number) => void,
 ): Promise<{ outputs: Float32Array[]; labels: Uint8Array | ArrayLike<number>; classes: number }> {
   const splits = loadSplits({ source, trainSize: null, validationSize: split.name === 'validation' ? split.size : 0, augment: '' });
   const test = split.name === 'validation' ? splits.validation : splits.test;
   let classes = -1;
   const outputs: Float32Array[] = [];
-  for (const file of files) {
+  for (const [index, file] of files.entries()) {
+    const started = performance.now();
     const kernels = await makeKernels();
     try {
       const { network, header } = decodeModel(readModelBytes(file), kernels, file);
@@ -174,6 +176,7 @@ export async function memberOutputs(
     } finally {
       (kernels as Partial<ThreadedKernels>).close?.();
     }
+    onMember?.(index, file, (performance.now() - started) / 1000);
   }
   return { outputs, labels: test.labels, classes };
 }
@@ -240,7 +243,9 @@ export async function ensembleCommand(argv: string[]): Promise<number> {
   if (values['validation-size'] !== undefined && splitName !== 'validation') throw new NnlabError('nnlab ensemble: --validation-size needs --split validation');
   const validationSize = (values['validation-size'] as number | undefined) ?? 10000;
   if (validationSize < 1) throw new NnlabError(`--validation-size: expected at least 1, got ${validationSize}`);
-  const { outputs, labels, classes } = await memberOutputs(files, source, () => kernelsFor(backend ?? 'auto'), splitName === 'test' ? { name: 'test' } : { name: 'validation', size: validationSize });
+  // progress on stderr (a large member takes a minute or more): stdout keeps the result alone
+  const progress = (i: number, f: string, sec: number) => process.stderr.write(`scored ${i + 1}/${files.length} ${f} on the ${splitName} images (${sec.toFixed(1)} s)\n`);
+  const { outputs, labels, classes } = await memberOutputs(files, source, () => kernelsFor(backend ?? 'auto'), splitName === 'test' ? { name: 'test' } : { name: 'validation', size: validationSize }, progress);
   const s = scoreEnsemble(outputs, labels, classes);
   const record = scoreJson(files, s, splitName);
   if (dir !== null) {
