@@ -243,7 +243,6 @@ function bool(v: unknown, field: string): boolean {
   return v;
 }
 
-/** Check one layer description; throws a `ConfigError` naming `field` when it is wrong. */
 /**
  * Throw on a field of `raw` that its validated form `checked` does not have: a misspelt field
  * (`"activaton"`, `"name"` for `"type"`) would otherwise be ignored without a word.
@@ -253,6 +252,7 @@ function onlyKnown(raw: Record<string, unknown>, checked: object, field: string,
   for (const k of Object.keys(raw)) if (!known.has(k)) throw new ConfigError(`${field}.${k}`, `a known field of ${field} (${[...known].join(', ')})`, raw[k]);
 }
 
+/** Check one layer description; throws a `ConfigError` naming `field` when it is wrong. */
 export function validateLayer(l: unknown, field: string): LayerSpec {
   if (!isObj(l)) throw new ConfigError(field, 'a layer object', l);
   const spec = layerSpec(l, field);

@@ -14,19 +14,23 @@ export interface IdxArray {
 
 const TYPE_SIZES: Record<number, number> = { 0x08: 1, 0x09: 1, 0x0b: 2, 0x0c: 4, 0x0d: 4, 0x0e: 8 };
 
-/** Parse IDX bytes (already un-gzipped). `file` names the source in error messages. */
-export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
+/**
+ * Parse IDX bytes (already un-gzipped). `file` names the source in error messages. `expectDims`:
+ * the number of dimensions the file must declare (1 for labels), checked before the sizes are
+ * read, so that an images file given as labels is named as such, not as "truncated".
+ */
+export function parseIdx(bytes: Uint8Array, file: string, expectDims?: number): IdxArray {
   if (bytes.length < 4) throw new DataError(file, `too short for an IDX file (${bytes.length} bytes; the header alone is at least 4)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes[0] !== 0 || bytes[1] !== 0) {
-    const hex = [...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new DataError(file, `bad magic number ${hex}: an IDX file starts with two zero bytes`);
-  }
+  const hex = [...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  if (bytes[0] !== 0 || bytes[1] !== 0) throw new DataError(file, `bad magic number ${hex}: an IDX file starts with two zero bytes`);
   const type = bytes[2]!;
   const nd = bytes[3]!;
   if (!(type in TYPE_SIZES)) throw new DataError(file, `unknown IDX element type 0x${type.toString(16)}`);
   if (type !== 0x08 && type !== 0x0d) throw new DataError(file, `IDX element type 0x${type.toString(16)} is not supported: expected 0x08 (unsigned byte) or 0x0d (float32)`);
   if (nd === 0) throw new DataError(file, 'IDX header declares 0 dimensions');
+  if (expectDims !== undefined && nd !== expectDims)
+    throw new DataError(file, `expected a ${expectDims}-dimensional IDX file (labels: magic 00 00 08 0${expectDims}), got ${nd} dimensions (magic ${hex}); is it an images file?`);
   const headerLen = 4 + 4 * nd;
   if (bytes.length < headerLen) throw new DataError(file, `truncated header: ${nd} dimensions need ${headerLen} bytes, file has ${bytes.length}`);
   const dims: number[] = [];

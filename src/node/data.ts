@@ -23,8 +23,7 @@ export function mnistDir(): string {
 
 /**
  * Read an IDX file, un-gzipping it when it starts with the gzip magic bytes. `dims`: the number of
- * dimensions the file must declare (1 for labels), checked before the sizes are read, so that an
- * images file given as labels is named as such, not as "truncated".
+ * dimensions the file must declare (1 for labels; see `parseIdx`).
  */
 export function readIdxFile(path: string, dims?: number) {
   let bytes: Uint8Array;
@@ -40,11 +39,7 @@ export function readIdxFile(path: string, dims?: number) {
       throw new DataError(path, `corrupt gzip data: ${(e as Error).message}`);
     }
   }
-  if (dims !== undefined && bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[3] !== dims) {
-    const hex = [...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new DataError(path, `expected a ${dims}-dimensional IDX file (labels: magic 00 00 08 0${dims}), got ${bytes[3]} dimensions (magic ${hex}); is it an images file?`);
-  }
-  return parseIdx(bytes, path);
+  return parseIdx(bytes, path, dims);
 }
 
 /** Find `name` or `name.gz` in `dir`. */

@@ -103,8 +103,9 @@ function allFinite(a: Float32Array, n: number): boolean {
   for (let i = 0; i < n; i++) if (!Number.isFinite(a[i]!)) return false;
   return true;
 }
-/** `decay`: ηλ/n of L2 (0 without), whose factor (1 − ηλ/n) overshoots zero when it is 1 or more. */
-function divergedMessage(epoch: number, what: string, eta: number, decay: number, lambda: number): string {
+/** λ: L2's (0 without); n: the training-set size. L2's factor (1 − ηλ/n) overshoots zero once ηλ/n ≥ 1. */
+function divergedMessage(epoch: number, what: string, eta: number, lambda: number, n: number): string {
+  const decay = (eta * lambda) / n;
   const cause =
     decay >= 1
       ? `L2's decay factor 1 − ηλ/n is ${(1 - decay).toPrecision(3)} (η = ${eta}, λ = ${lambda}): ηλ/n must stay under 1; try a smaller --lambda`
@@ -202,7 +203,7 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
         const c = gradient.compute(x, y, count);
         if (!Number.isFinite(c)) {
           restore(params, lastGood);
-          diverged = divergedMessage(epoch, `mini-batch ${b + 1} of ${batches}: the cost became ${c}`, eta, (eta * config.regularization.l2) / n, config.regularization.l2);
+          diverged = divergedMessage(epoch, `mini-batch ${b + 1} of ${batches}: the cost became ${c}`, eta, config.regularization.l2, n);
           break;
         }
         costSum += c;
@@ -216,7 +217,7 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
       // The last mini-batch's update is not seen by any cost: check the weights it left.
       if (!diverged && !params.every((p) => allFinite(p.value, p.size))) {
         restore(params, lastGood);
-        diverged = divergedMessage(epoch, 'the weights became NaN or infinite', eta, (eta * config.regularization.l2) / n, config.regularization.l2);
+        diverged = divergedMessage(epoch, 'the weights became NaN or infinite', eta, config.regularization.l2, n);
       }
       if (diverged) break;
       const seconds = (performance.now() - te) / 1000;

@@ -9,7 +9,7 @@ import { decodeModel, decodeModelHeader } from '../../network/model-file.js';
 import { scoreEnsemble, type EnsembleScore } from '../../train/ensemble.js';
 import { Evaluator } from '../../train/evaluate.js';
 import { findPreset } from '../../train/presets.js';
-import type { RunConfig } from '../../core/config.js';
+import { defaultConfig, type RunConfig } from '../../core/config.js';
 import type { Kernels } from '../../kernels/kernels.js';
 import type { ThreadedKernels } from '../../node/threaded-kernels.js';
 import type { RunResult } from '../../train/trainer.js';
@@ -241,7 +241,7 @@ export async function ensembleCommand(argv: string[]): Promise<number> {
   const splitName = values.split === undefined ? 'test' : String(values.split);
   if (splitName !== 'test' && splitName !== 'validation') throw new NnlabError(`--split: expected test or validation, got "${splitName}"`);
   if (values['validation-size'] !== undefined && splitName !== 'validation') throw new NnlabError('nnlab ensemble: --validation-size needs --split validation');
-  const validationSize = (values['validation-size'] as number | undefined) ?? 10000;
+  const validationSize = (values['validation-size'] as number | undefined) ?? defaultConfig().data.validationSize;
   if (validationSize < 1) throw new NnlabError(`--validation-size: expected at least 1, got ${validationSize}`);
   // progress on stderr (a deep-distort member: 6.7 s on one thread): stdout keeps the result alone
   const progress = (i: number, f: string, sec: number) => process.stderr.write(`scored ${i + 1}/${files.length} ${f} on the ${splitName} images (${sec.toFixed(1)} s)\n`);

@@ -279,11 +279,12 @@ function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: Web
       if (!Number.isInteger(n) || n < 0) throw new Error(`${name} kernels: cannot allocate ${n} floats`);
       const start = top;
       const end = start + Math.ceil((n * 4) / 64) * 64; // not `& ~63`: that wraps at 2³² bytes
-      const most = arena ? arena.end : shared ? wasmSharedMaxPages * PAGE : current.byteLength;
-      if (end > most)
+      // the most this backend's memory can hold: 2 GiB shared, the fixed size of a plain one
+      const most = shared ? wasmSharedMaxPages * PAGE : current.byteLength;
+      if (!arena && end > most)
         throw new KernelMemoryError(
           `out of WebAssembly memory: ${n.toLocaleString('en')} floats (${mib(n * 4)} MiB) asked, ${mib(Math.max(0, most - start))} MiB of the ${name} backend's ${mib(most)} MiB left` +
-            (shared || arena ? ' (too large a network or mini-batch)' : ' (raise plainMemoryMiB)'),
+            (shared ? ' (too large a network or mini-batch)' : ' (raise plainMemoryMiB)'),
         );
       if (arena) {
         // inside a range the owning thread reserved: never grow the memory from here
@@ -292,8 +293,7 @@ function wasmKernelsOver(x: WasmExports, memory: WebAssembly.Memory, module: Web
       }
       const have = current.byteLength;
       if (end > have) {
-        const pages = Math.ceil((end - have) / PAGE);
-        if (!shared) throw new KernelMemoryError(`out of WebAssembly memory (${have / 1048576} MiB; raise plainMemoryMiB)`);
+        const pages = Math.ceil((end - have) / PAGE); // shared here: a plain memory was refused above
         try {
           memory.grow(Math.max(pages, Math.ceil(have / PAGE / 4)));
         } catch {
