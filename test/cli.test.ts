@@ -301,6 +301,37 @@ test('cosine schedule from the command line: η falls each epoch, printed to 4 s
   assert.match(nnlab('train', '--final-factor', '0.1', '--no-run-folder').stderr, /--final-factor needs --schedule cosine/);
 });
 
+test('cosine restarts from the command line: --cycles sets the epochs, each cycle ends in snapshot-K.nnlab, and the snapshots vote', () => {
+  const r = nnlab('train', '--train-size', '300', '--validation-size', '500', '--layers', '784,10,10', '--schedule', 'cosine', '--final-factor', '0.1', '--cycles', '2,1,1', '--restart-factor', '0.5', '--out', 'snap-run');
+  assert.equal(r.code, 0, r.stderr);
+  const etas = r.stderr.split('\n').filter((l) => l.startsWith('epoch ')).map((l) => /eta (\S+)/.exec(l)?.[1]);
+  assert.deepEqual(etas, ['0.5', '0.275', '0.25', '0.25'], '4 epochs (2 + 1 + 1), each later cycle from 0.5 · 0.5');
+  for (const k of [1, 2, 3]) assert.match(r.stderr, new RegExp(`^snapshot ${k} \\(end of cycle ${k}, epoch ${[2, 3, 4][k - 1]}\\): snap-run/snapshot-${k}\\.nnlab$`, 'm'));
+  const files = readdirSync(join(cwd, 'snap-run'));
+  assert.deepEqual(files.filter((f) => f.startsWith('snapshot-')).sort(), ['snapshot-1.nnlab', 'snapshot-2.nnlab', 'snapshot-3.nnlab']);
+  const config = JSON.parse(readFileSync(join(cwd, 'snap-run', 'config.json'), 'utf8'));
+  assert.deepEqual(config.schedule, { type: 'cosine', final: 0.1, cycles: [2, 1, 1], restart: 0.5 });
+  assert.equal(config.epochs, 4);
+  const v = nnlab('ensemble', '--json', ...[1, 2, 3].flatMap((k) => ['--model', `snap-run/snapshot-${k}.nnlab`]));
+  assert.equal(v.code, 0, v.stderr);
+  const j = JSON.parse(v.stdout);
+  assert.equal(j.models.length, 3);
+  assert.ok(j.voteAccuracy > 0.3, `the snapshots vote: ${j.voteAccuracy}`);
+  // without --schedule, laid onto a preset's cosine schedule (c8-distort's); a constant one refuses them
+  const onto = nnlab('train', '--preset', 'c8-distort', '--cycles', '1,1', '--train-size', '50', '--validation-size', '50', '--monitor', 'none', '--no-run-folder', '--quiet', '--json');
+  assert.equal(onto.code, 0, onto.stderr);
+  const ontoRun = JSON.parse(onto.stdout);
+  assert.deepEqual(ontoRun.config.schedule, { type: 'cosine', final: 0.02, cycles: [1, 1] });
+  assert.equal(ontoRun.epochs.length, 2);
+  assert.match(onto.stderr, /--no-run-folder: the snapshots at the end of each cycle are not saved/);
+  const constant = nnlab('train', '--preset', 'c4', '--cycles', '1,1', '--no-run-folder', '--train-size', '100');
+  assert.match(constant.stderr, /schedule.cycles': expected schedule.type "cosine" .*this one is "constant"/);
+  assert.match(nnlab('train', '--cycles', '2,x', '--no-run-folder').stderr, /--cycles: expected epoch counts .* got "x"/);
+  assert.match(nnlab('train', '--schedule', 'step', '--cycles', '2,1', '--no-run-folder').stderr, /--cycles needs --schedule cosine/);
+  assert.match(nnlab('train', '--restart-factor', '0.5', '--no-run-folder').stderr, /--restart-factor needs --cycles/);
+  assert.match(nnlab('train', '--schedule', 'cosine', '--cycles', '2,1', '--epochs', '5', '--no-run-folder').stderr, /'schedule.cycles': expected cycle lengths adding up to the run's 5 epochs, got "2,1 \(3 epochs\)"/);
+});
+
 test('progress: on a terminal, a bar redrawn within the epoch, then the epoch line', () => {
   const out: string[] = [];
   const l = progressListener({ write: (s: string) => out.push(s), isTTY: true, columns: 100 }, 3);
@@ -380,6 +411,23 @@ test('ensemble --preset trains the members, records them, reuses them, and refus
   failsCleanly(nnlab('ensemble', '--preset', 'nope'), /unknown preset "nope"/);
   failsCleanly(nnlab('ensemble', '--preset', 'c1', '--members', '0'), /--members: expected at least 1, got 0/);
   failsCleanly(nnlab('ensemble', '--preset', 'c1', '--model', 'ens1.nnlab'), /either --preset .* or --model/);
+});
+
+test('ensemble --preset with a restarting schedule: one network by default, its snapshots vote, reused whole or not at all', () => {
+  const flags = ['--', '--train-size', '300', '--validation-size', '1000', '--schedule', 'cosine', '--cycles', '1,1,1'];
+  const first = nnlab('ensemble', '--preset', 'c1', '--dir', 'ens-snap', '--json', ...flags);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /member 1\/1: training --preset c1 --seed 1/);
+  const j = lastJson(first.stdout);
+  const snaps = [1, 2, 3].map((k) => join('ens-snap', 'run1', `snapshot-${k}.nnlab`));
+  assert.deepEqual(j.models.map((m: { model: string }) => m.model), snaps);
+  const byHand = lastJson(nnlab('ensemble', ...snaps.flatMap((f) => ['--model', f]), '--json').stdout);
+  assert.equal(byHand.voteCorrect, j.voteCorrect);
+  const again = nnlab('ensemble', '--preset', 'c1', '--dir', 'ens-snap', '--json', ...flags);
+  assert.match(again.stderr, /member 1\/1: reusing/);
+  assert.equal(lastJson(again.stdout).voteCorrect, j.voteCorrect);
+  rmSync(join(cwd, snaps[1]!));
+  failsCleanly(nnlab('ensemble', '--preset', 'c1', '--dir', 'ens-snap', ...flags), /net1\.nnlab is there but its snapshot .*snapshot-2\.nnlab is not/);
 });
 
 test('ensemble --preset: an interrupted member is trained again, flags the ensemble sets are refused after --, a failing member stops the rest', () => {

@@ -71,7 +71,14 @@ test('validation errors name the field, what was expected and what was given', (
   configError(withChange((c) => (c.optimizer.name = 'adam')), 'optimizer.name', /a known field of optimizer \(type, momentum/, 'adam');
   configError(withChange((c) => (c.network.layers[0].activaton = 'relu')), 'network.layers[0].activaton', /a known field of network.layers\[0\] \(type, units, activation\)/, 'relu');
   configError(withChange((c) => (c.network.layers = [{ type: 'maxpool', size: 2, activation: 'relu' }])), 'network.layers[0].activation', /\(type, size, stride\)/, 'relu');
-  configError(withChange((c) => (c.schedule = { type: 'cosine', every: 10 })), 'schedule.every', /a known field of schedule \(type, final\)/, 10);
+  configError(withChange((c) => (c.schedule = { type: 'cosine', every: 10 })), 'schedule.every', /a known field of schedule \(type, final, cycles, restart\)/, 10);
+  // restarts of the cosine schedule: cycles adding up to the epochs, a restart factor only with them
+  configError(withChange((c) => (c.schedule = { type: 'cosine', final: 0, cycles: [2, 1] })), 'schedule.cycles', /adding up to the run's \d+ epochs/, '2,1 (3 epochs)');
+  configError(withChange((c) => (c.schedule = { type: 'cosine', final: 0, cycles: [] })), 'schedule.cycles', /a non-empty list of epoch counts/, []);
+  configError(withChange((c) => (c.schedule = { type: 'cosine', final: 0, cycles: [1.5] })), 'schedule.cycles[0]', /an integer >= 1/, 1.5);
+  configError(withChange((c) => (c.schedule = { type: 'cosine', final: 0, restart: 0.5 })), 'schedule.restart', /schedule.cycles beside it/, 0.5);
+  configError(withChange((c) => ((c.epochs = 3), (c.schedule = { type: 'cosine', final: 0, cycles: [2, 1], restart: 2 }))), 'schedule.restart', /<= 1/, 2);
+  configError(withChange((c) => (c.schedule = { type: 'step', every: 2, factor: 0.5, cycles: [2] })), 'schedule.cycles', /schedule.type "cosine"/, [2]);
   configError(withChange((c) => (c.regularization.lambda = 5)), 'regularization.lambda', /a known field of regularization \(l2, l1/, 5);
   configError(withChange((c) => (c.data.validation = 5000)), 'data.validation', /\(source, trainSize, validationSize, augment, order\)/, 5000);
   configError(withChange((c) => (c.network.arch = 'dense 10 softmax')), 'network.arch', /\(layers, init\)/, 'dense 10 softmax');

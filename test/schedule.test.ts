@@ -60,6 +60,31 @@ test('cosine schedule: η₀ in epoch 1, half-way at the middle, η₀·final ap
   rates.forEach((r, i) => assert.ok(Math.abs(r - want[i]!) < 1e-12, `epoch ${i + 1}: η = ${r}, expected ${want[i]}`));
 });
 
+test('cosine with restarts: each cycle anneals from its start (η₀, then η₀·restart) to η₀·final; cycle ends are reported', () => {
+  const s = scheduleFor({ type: 'cosine', final: 0.1, cycles: [4, 2, 2], restart: 0.5 }, 1, 8);
+  const rates: number[] = [];
+  const ends: (number | null)[] = [];
+  for (let e = 1; e <= 8; e++) {
+    rates.push(s.rate());
+    assert.equal(s.endEpoch(e, null).stop, false);
+    ends.push(s.cycleEnd!(e));
+  }
+  // cycle 1 as the plain cosine over 4 epochs; cycles 2 and 3: t = 0, 1 of T = 2 from 0.5: 0.5, 0.1 + 0.4 · ½ = 0.3
+  const want = [1, 0.1 + 0.45 * (1 + Math.SQRT1_2), 0.55, 0.1 + 0.45 * (1 - Math.SQRT1_2), 0.5, 0.3, 0.5, 0.3];
+  rates.forEach((r, i) => assert.ok(Math.abs(r - want[i]!) < 1e-12, `epoch ${i + 1}: η = ${r}, expected ${want[i]}`));
+  assert.deepEqual(ends, [null, null, null, 1, null, 2, null, 3]);
+  // without cycles: the same η as one cycle over the run, and no cycle ends (no snapshots)
+  const one = scheduleFor({ type: 'cosine', final: 0.1 }, 1, 4);
+  const same = scheduleFor({ type: 'cosine', final: 0.1, cycles: [4] }, 1, 4);
+  for (let e = 1; e <= 4; e++) {
+    assert.equal(one.rate(), same.rate());
+    one.endEpoch(e, null);
+    same.endEpoch(e, null);
+    assert.equal(one.cycleEnd!(e), null);
+  }
+  assert.equal(same.cycleEnd!(4), 1);
+});
+
 test('plateau (the book\'s rule): halve η after n epochs without improvement, stop at η₀/128', () => {
   const s = scheduleFor({ type: 'plateau', patience: 2, factor: 0.5, minFactor: 128 }, 0.8);
   // improvements in epochs 1 and 3; none afterwards.
@@ -112,6 +137,31 @@ test('the trainer follows the plateau rule and stops at η₀/128', async () => 
   assert.equal(result.epochs.length, 8);
   assert.match(result.stopReason ?? '', /η₀\/128/);
   assert.equal(result.bestEpoch, 8, 'all eight epochs tie: the last is kept (network3.py\'s >=)');
+});
+
+test('the trainer hands each cycle\'s last weights to onSnapshot, and follows the restarts\' η', async () => {
+  const config = resolveConfig(small, { epochs: 5, learningRate: 0.4, schedule: { type: 'cosine', final: 0, cycles: [3, 2], restart: 0.5 } });
+  const net = buildNetwork(config, data.train.shape, data.classes, K, new Rng(1));
+  const weightsOf = (n: typeof net) => n.params().map((p) => p.value.slice(0, p.size));
+  const perEpoch: Float32Array[][] = [];
+  const snaps: { cycle: number; epoch: number; weights: Float32Array[] }[] = [];
+  const { result } = await train({
+    config,
+    data,
+    kernels: K,
+    listener: {
+      onEpoch: () => void perEpoch.push(weightsOf(net)),
+      onSnapshot: (n, cycle, epoch) => snaps.push({ cycle, epoch, weights: weightsOf(n) }),
+    },
+    network: net,
+  });
+  assert.deepEqual(snaps.map((s) => [s.cycle, s.epoch]), [[1, 3], [2, 5]]);
+  for (const s of snaps) s.weights.forEach((w, i) => assert.deepEqual(w, perEpoch[s.epoch - 1]![i], `snapshot ${s.cycle}: the weights at the end of epoch ${s.epoch}`));
+  const rates = result.epochs.map((e) => e.learningRate);
+  const want = [0.4, 0.3, 0.1, 0.2, 0.1];
+  rates.forEach((r, i) => assert.ok(Math.abs(r - want[i]!) < 1e-12, `epoch ${i + 1}: η = ${r}, expected ${want[i]}`));
+  // the snapshots differ (training went on between them)
+  assert.ok(snaps[0]!.weights.some((w, i) => w.some((v, j) => v !== snaps[1]!.weights[i]![j])));
 });
 
 test('early stopping keeps the best-validation weights in the returned network', async () => {

@@ -32,6 +32,7 @@ export function combineListeners(...ls: (TrainListener | undefined)[]): TrainLis
       for (const l of all) await l.onEpoch?.(r);
     },
     onLastWeights: (n, e) => all.forEach((l) => l.onLastWeights?.(n, e)),
+    onSnapshot: (n, k, e) => all.forEach((l) => l.onSnapshot?.(n, k, e)),
     onEnd: (r) => all.forEach((l) => l.onEnd?.(r)),
   };
 }

@@ -38,6 +38,8 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'plateau-patience', type: 'int', arg: 'N', help: 'plateau schedule: epochs without improvement before η is multiplied by --plateau-factor (default 10)' },
   { name: 'plateau-factor', type: 'number', arg: 'F', help: 'plateau schedule factor (default 0.5)' },
   { name: 'final-factor', type: 'number', arg: 'F', help: 'cosine schedule: the last epochs\' η as a fraction of η (default 0)' },
+  { name: 'cycles', type: 'list', arg: 'T1,T2,...', help: 'cosine schedule with restarts: the epochs of each cycle (they set --epochs to their sum); the network at the end of each cycle is saved in the run folder as snapshot-K.nnlab (a snapshot ensemble: nnlab ensemble --model DIR/snapshot-1.nnlab ...)' },
+  { name: 'restart-factor', type: 'number', arg: 'F', help: 'with --cycles: the η each later cycle restarts from, as a fraction of η (default 1)' },
   { name: 'min-factor', type: 'number', arg: 'K', help: 'plateau schedule: stop when η reaches η₀/K (default 128)' },
   { name: 'average-from', type: 'int', arg: 'N', help: 'weight averaging (SWA): from epoch N on, evaluate, keep and save the mean of the weights at the end of each epoch since N (0: off)' },
   { name: 'early-stopping', type: 'int', arg: 'N', help: 'stop after N epochs without better validation accuracy, keeping the best weights (0: off)' },
@@ -132,8 +134,17 @@ export function flagsToConfig(v: FlagValues, baseLayers: readonly LayerSpec[]): 
 
   const sched = pick(v.schedule, 'schedule', ['constant', 'step', 'plateau', 'cosine'] as const);
   if (sched !== 'cosine' && v['final-factor'] !== undefined) throw new UsageError('--final-factor needs --schedule cosine');
+  if (v['restart-factor'] !== undefined && v.cycles === undefined) throw new UsageError('--restart-factor needs --cycles');
+  const cycles = v.cycles === undefined ? undefined : (v.cycles as string[]).map((t) => {
+    if (!/^\d+$/.test(t) || Number(t) < 1) throw new UsageError(`--cycles: expected epoch counts (whole numbers of at least 1) separated by commas, got "${t}"`);
+    return Number(t);
+  });
+  if (cycles !== undefined && sched !== undefined && sched !== 'cosine') throw new UsageError('--cycles needs --schedule cosine');
+  if (cycles !== undefined && cycles.length === 0) throw new UsageError('--cycles: expected epoch counts separated by commas, e.g. 70,10,10');
+  const restarts = cycles === undefined ? undefined : { cycles, ...(v['restart-factor'] !== undefined ? { restart: v['restart-factor'] as number } : {}) };
+  if (cycles !== undefined && v.epochs === undefined) c.epochs = cycles.reduce((a, b) => a + b, 0);
   if (sched === 'constant') c.schedule = { type: 'constant' };
-  else if (sched === 'cosine') c.schedule = { type: 'cosine', final: (v['final-factor'] as number) ?? 0 };
+  else if (sched === 'cosine') c.schedule = { type: 'cosine', final: (v['final-factor'] as number) ?? 0, ...restarts };
   else if (sched === 'step') c.schedule = { type: 'step', every: (v['step-every'] as number) ?? SCHEDULE_DEFAULTS.step.every, factor: (v['step-factor'] as number) ?? SCHEDULE_DEFAULTS.step.factor };
   else if (sched === 'plateau')
     c.schedule = {
@@ -144,6 +155,7 @@ export function flagsToConfig(v: FlagValues, baseLayers: readonly LayerSpec[]): 
     };
   else if (v['step-every'] !== undefined || v['plateau-patience'] !== undefined || v['step-factor'] !== undefined || v['plateau-factor'] !== undefined || v['min-factor'] !== undefined)
     throw new UsageError('schedule options need --schedule step or --schedule plateau');
+  else if (restarts) c.schedule = restarts; // laid onto the preset's or config's cosine schedule
 
   if (v['early-stopping'] !== undefined) c.earlyStopping = { patience: v['early-stopping'] as number };
   if (v['average-from'] !== undefined) c.averageFrom = v['average-from'] as number;

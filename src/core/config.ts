@@ -83,8 +83,13 @@ export type ScheduleConfig =
   | { type: 'step'; every: number; factor: number }
   /** The book's rule: halve η when validation accuracy has not improved for `patience` epochs; stop at η₀/`minFactor`. */
   | { type: 'plateau'; patience: number; factor: number; minFactor: number }
-  /** Cosine annealing over the run's epochs, from η₀ down to η₀·`final` (Loshchilov & Hutter 2017, without restarts). */
-  | { type: 'cosine'; final: number };
+  /**
+   * Cosine annealing from η₀ down to η₀·`final` (Loshchilov & Hutter 2017): over the run's epochs,
+   * or with `cycles` (epoch counts adding up to the run's) once per cycle, each later cycle
+   * restarting at η₀·`restart` (default 1). The network at the end of each cycle is a snapshot
+   * (Huang et al. 2017, "Snapshot ensembles"): `nnlab train` saves them for a vote.
+   */
+  | { type: 'cosine'; final: number; cycles?: number[]; restart?: number };
 
 export interface EarlyStoppingConfig {
   /** Stop when validation accuracy has not improved in this many epochs (0: off). Keeps the best weights. */
@@ -148,7 +153,8 @@ export interface PartialRunConfig {
   learningRate?: number;
   optimizer?: Partial<OptimizerConfig>;
   regularization?: Partial<RegularizationConfig>;
-  schedule?: ScheduleConfig;
+  /** A whole schedule, or (no `type`) restarts laid onto the base's cosine schedule. */
+  schedule?: ScheduleConfig | { cycles: number[]; restart?: number };
   earlyStopping?: Partial<EarlyStoppingConfig>;
   monitor?: Partial<MonitorConfig>;
   seed?: number;
@@ -247,6 +253,17 @@ function bool(v: unknown, field: string): boolean {
  * Throw on a field of `raw` that its validated form `checked` does not have: a misspelt field
  * (`"activaton"`, `"name"` for `"type"`) would otherwise be ignored without a word.
  */
+/** A cosine schedule's optional restarts: `cycles` (epochs per cycle) and `restart` (later cycles' first η as a fraction of η₀). */
+function cosineCycles(s: Record<string, unknown>): { cycles?: number[]; restart?: number } {
+  if (s.cycles === undefined) {
+    if (s.restart !== undefined) throw new ConfigError('schedule.restart', 'schedule.cycles beside it (restart sets the η each later cycle starts from)', s.restart);
+    return {};
+  }
+  if (!Array.isArray(s.cycles) || s.cycles.length === 0) throw new ConfigError('schedule.cycles', 'a non-empty list of epoch counts, e.g. [70, 10, 10]', s.cycles);
+  const cycles = s.cycles.map((v, i) => num(v, `schedule.cycles[${i}]`, { int: true, min: 1 }));
+  return { cycles, ...(s.restart === undefined ? {} : { restart: num(s.restart, 'schedule.restart', { gt: 0, max: 1 }) }) };
+}
+
 function onlyKnown(raw: Record<string, unknown>, checked: object, field: string, optional: readonly string[] = []): void {
   const known = new Set([...Object.keys(checked), ...optional]);
   for (const k of Object.keys(raw)) if (!known.has(k)) throw new ConfigError(`${field}.${k}`, `a known field of ${field} (${[...known].join(', ')})`, raw[k]);
@@ -314,8 +331,10 @@ export function validateConfig(c: unknown, parseLayers: (s: string) => LayerSpec
 
   let schedule: ScheduleConfig;
   const stype = oneOf(s.type, 'schedule.type', ['constant', 'step', 'plateau', 'cosine'] as const);
+  for (const f of ['cycles', 'restart'])
+    if (stype !== 'cosine' && s[f] !== undefined) throw new ConfigError(`schedule.${f}`, `schedule.type "cosine" (restarts belong to the cosine schedule; this one is "${stype}")`, s[f]);
   if (stype === 'constant') schedule = { type: 'constant' };
-  else if (stype === 'cosine') schedule = { type: 'cosine', final: num(s.final ?? 0, 'schedule.final', { min: 0, max: 1 }) };
+  else if (stype === 'cosine') schedule = { type: 'cosine', final: num(s.final ?? 0, 'schedule.final', { min: 0, max: 1 }), ...cosineCycles(s) };
   else if (stype === 'step')
     schedule = {
       type: 'step',
@@ -379,13 +398,18 @@ export function validateConfig(c: unknown, parseLayers: (s: string) => LayerSpec
       'validation accuracy to be monitored (monitor.validationAccuracy true and data.validationSize > 0) for a rule that watches it',
       config.earlyStopping.patience > 0 ? config.earlyStopping.patience : 'plateau',
     );
+  if (config.schedule.type === 'cosine' && config.schedule.cycles) {
+    const cycles = config.schedule.cycles;
+    const sum = cycles.reduce((a, b) => a + b, 0);
+    if (sum !== config.epochs) throw new ConfigError('schedule.cycles', `cycle lengths adding up to the run's ${config.epochs} epochs`, `${cycles.join(',')} (${sum} epochs)`);
+  }
   const known = new Set([...Object.keys(config), 'fma', 'averageFrom']); // the last two are present only when set
   for (const k of Object.keys(c)) if (!known.has(k)) throw new ConfigError(k, `a known field (${[...known].join(', ')})`, c[k]);
   onlyKnown(d, config.data, 'data', ['order']);
   onlyKnown(n, config.network, 'network');
   onlyKnown(o, config.optimizer, 'optimizer');
   onlyKnown(r, config.regularization, 'regularization');
-  onlyKnown(s, config.schedule, 'schedule');
+  onlyKnown(s, config.schedule, 'schedule', config.schedule.type === 'cosine' ? ['cycles', 'restart'] : []);
   onlyKnown(e, config.earlyStopping, 'earlyStopping');
   onlyKnown(m, config.monitor, 'monitor');
   return config;

@@ -47,7 +47,8 @@ function freshDir(base: string): string {
  * A run's folder: config.json (the resolved config), metrics.jsonl and metrics.csv (one line per
  * epoch, appended as each epoch ends so a crash keeps them), then at the end model.nnlab (the
  * kept weights), result.json and report.html; and last.nnlab, the last epoch's weights, when
- * those are not the ones kept (the chapter-6 rule keeps the best epoch on validation).
+ * those are not the ones kept (the chapter-6 rule keeps the best epoch on validation). A cosine
+ * schedule with restarts adds snapshot-K.nnlab, the network at the end of each cycle K.
  */
 export class RunFolder {
   /**
@@ -117,7 +118,17 @@ export class RunFolder {
       onStart: ({ config }) => this.start(config),
       onEpoch: (r) => this.appendEpoch(r),
       onLastWeights: (network, epoch) => this.saveLast(network, epoch),
+      onSnapshot: (network, cycle, epoch) => this.saveSnapshot(network, cycle, epoch),
     };
+  }
+
+  /** snapshot-K.nnlab: the network at the end of the schedule's cycle K (epoch `epoch`), for a snapshot ensemble. */
+  snapshotPath(cycle: number): string {
+    return join(this.dir, `snapshot-${cycle}.nnlab`);
+  }
+
+  saveSnapshot(network: Network, cycle: number, epoch: number): void {
+    writeFileAtomic(this.snapshotPath(cycle), encodeModel(network, { config: this.config, snapshot: { cycle, epoch } }));
   }
 
   /** last.nnlab: the weights of the last epoch, `epoch`, saved before the kept ones are restored. */

@@ -7,14 +7,27 @@ import type { ScheduleConfig } from '../core/config.js';
 export interface Schedule {
   rate(): number;
   endEpoch(epoch: number, improved: boolean | null): { stop: boolean; reason?: string };
+  /** With restarts: the 1-based cycle that `epoch` (1-based) ends, else null. */
+  cycleEnd?(epoch: number): number | null;
 }
 
 /** `epochs`: the run's length, which the cosine schedule spans. */
 export function scheduleFor(c: ScheduleConfig, eta0: number, epochs = 1): Schedule {
   switch (c.type) {
     case 'cosine': {
-      // η_t = η₀ · (f + (1 − f) · ½ (1 + cos(π t / T))) for epoch t = 0 … T − 1 of T, f = final
-      const at = (t: number) => eta0 * (c.final + (1 - c.final) * 0.5 * (1 + Math.cos((Math.PI * t) / Math.max(1, epochs))));
+      // One cycle over the run, or `cycles` (lengths T_c) back to back: at epoch t = 0 … T_c − 1 of
+      // cycle c, η = η₀·f + (η_c − η₀·f) · ½ (1 + cos(π t / T_c)), f = final, η_c = η₀ for the first
+      // cycle and η₀·restart for the later ones (SGDR, Loshchilov & Hutter 2017).
+      const lengths = c.cycles ?? [Math.max(1, epochs)];
+      const ends = lengths.map((_, i) => lengths.slice(0, i + 1).reduce((a, b) => a + b, 0)); // last epoch of each cycle
+      const at = (done: number) => {
+        const i = ends.findIndex((e) => done < e);
+        const cycle = i < 0 ? lengths.length - 1 : i; // past the last cycle (an epoch count changed afterwards): stay on it
+        const t = done - (cycle === 0 ? 0 : ends[cycle - 1]!);
+        const start = cycle === 0 ? eta0 : eta0 * (c.restart ?? 1);
+        const low = eta0 * c.final;
+        return low + (start - low) * 0.5 * (1 + Math.cos((Math.PI * Math.min(t, lengths[cycle]!)) / lengths[cycle]!));
+      };
       let eta = eta0;
       return {
         rate: () => eta,
@@ -22,6 +35,7 @@ export function scheduleFor(c: ScheduleConfig, eta0: number, epochs = 1): Schedu
           eta = at(epoch);
           return { stop: false };
         },
+        cycleEnd: (epoch) => (c.cycles ? (ends.indexOf(epoch) >= 0 ? ends.indexOf(epoch) + 1 : null) : null),
       };
     }
     case 'constant':

@@ -71,6 +71,8 @@ export interface TrainListener {
    * weights (the best epoch's on validation) are about to be restored and kept.
    */
   onLastWeights?(network: Network, epoch: number): void;
+  /** At the end of each cycle of a schedule with restarts (cycle 1-based), with that epoch's weights (the evaluated ones). */
+  onSnapshot?(network: Network, cycle: number, epoch: number): void;
   onEnd?(result: RunResult): void;
 }
 
@@ -267,6 +269,8 @@ export async function train(opts: TrainOptions): Promise<{ network: Network; res
         best = snapshot(params);
       }
       await L.onEpoch?.(rec);
+      const cycle = schedule.cycleEnd?.(epoch) ?? null;
+      if (cycle !== null) L.onSnapshot?.(net, cycle, epoch);
       const measured = rec.validationAccuracy === null ? null : improved; // null: not measured this epoch
       const sched = schedule.endEpoch(epoch, measured);
       if (early.update(measured)) {

@@ -22,7 +22,7 @@ import { TRAIN_FLAGS } from './train.js';
 const FLAGS: FlagSpec[] = [
   { name: 'model', type: 'string', repeat: true, arg: 'FILE', help: 'a network saved by nnlab train --save (repeat it: a vote needs two or more; one alone is scored by itself)' },
   { name: 'preset', type: 'string', arg: 'NAME', help: 'train the members first: this preset with seeds 1..N (e.g. c9), then score their vote' },
-  { name: 'members', type: 'int', arg: 'N', help: 'with --preset: how many networks (default 5)' },
+  { name: 'members', type: 'int', arg: 'N', help: 'with --preset: how many networks (default 5; 1 for a preset whose cosine schedule restarts, whose networks vote with their snapshots)' },
   { name: 'dir', type: 'string', arg: 'DIR', help: 'with --preset: where the members go (netK.nnlab, runK/; default runs/ensemble-PRESET); members already there are reused' },
   { name: 'jobs', type: 'int', arg: 'J', help: 'with --preset: members trained at once, one thread each (default: the number of cores; 1: one at a time on the default backend)' },
   { name: 'data', type: 'string', arg: 'DIR', help: 'folder with the four IDX files; default: embedded MNIST' },
@@ -45,6 +45,8 @@ interface MemberRun {
   bestEpoch: number | null;
   /** Whether the file was already there (trained by an earlier run of the command). */
   reused: boolean;
+  /** With a restarting schedule: the network at the end of each cycle (runK/snapshot-J.nnlab), the member's voters. */
+  snapshots?: string[];
 }
 
 /** The first field (a dotted path) where two run configs differ, ignoring the backend (backends agree within float tolerance). */
@@ -81,15 +83,21 @@ function childProblem(stderr: string, code: number | null, signal: string | null
  * again). Every existing member is checked before anything trains; after a failure no new member
  * starts, the ones running are let finish (they are reusable), and then the first error is thrown.
  */
-async function trainMembers(preset: string, n: number, dir: string, jobs: number, extra: string[], data: string | undefined, backend: string | undefined, quiet: boolean): Promise<{ members: MemberRun[]; source: string }> {
+async function trainMembers(preset: string, asked: number | undefined, dir: string, jobs: number, extra: string[], data: string | undefined, backend: string | undefined, quiet: boolean): Promise<{ members: MemberRun[]; source: string }> {
   const given = parseFlags(extra, TRAIN_FLAGS, 'train').values;
   const own = OWN_MEMBER_FLAGS.filter((f) => given[f] !== undefined);
   if (own.length) throw new NnlabError(`nnlab ensemble: --${own[0]} cannot follow -- (the ensemble sets it for each member; --preset and --members choose them)`);
   if (data !== undefined && given.data !== undefined) throw new NnlabError('nnlab ensemble: give --data once, before -- or after it');
   const argsOf = (seed: number) => ['--preset', preset, '--seed', String(seed), ...extra, ...(data !== undefined ? ['--data', data] : [])];
   // every member's run config, resolved now: bad train flags fail before any training starts
+  const configOf = (seed: number) => configFromFlags(parseFlags(argsOf(seed), TRAIN_FLAGS, 'train').values).config;
+  const first = configOf(1).schedule;
+  // a schedule with restarts leaves a snapshot per cycle: one network already gives a vote
+  const cycles = first.type === 'cosine' && first.cycles ? first.cycles.length : 0;
+  const n = asked ?? (cycles > 0 ? 1 : 5);
   const configs = new Map<number, RunConfig>();
-  for (let seed = 1; seed <= n; seed++) configs.set(seed, configFromFlags(parseFlags(argsOf(seed), TRAIN_FLAGS, 'train').values).config);
+  for (let seed = 1; seed <= n; seed++) configs.set(seed, configOf(seed));
+  const snapshotsOf = (seed: number) => (cycles > 0 ? Array.from({ length: cycles }, (_, j) => join(dir, `run${seed}`, `snapshot-${j + 1}.nnlab`)) : undefined);
   const members: MemberRun[] = [];
   const toTrain: number[] = [];
   for (let seed = 1; seed <= n; seed++) {
@@ -106,7 +114,10 @@ async function trainMembers(preset: string, n: number, dir: string, jobs: number
     if (d)
       throw new NnlabError(`${model} was trained with ${d.path} = ${JSON.stringify(d.a)}, this ensemble asks for ${JSON.stringify(d.b)}: delete it and ${join(dir, `run${seed}`)}, or give another --dir`);
     const result = header.meta?.result as { seconds?: number; bestEpoch?: number | null } | undefined;
-    members[seed - 1] = { model, seed, seconds: result?.seconds ?? null, bestEpoch: result?.bestEpoch ?? null, reused: true };
+    const snapshots = snapshotsOf(seed);
+    const missing = snapshots?.find((f) => !existsSync(f));
+    if (missing) throw new NnlabError(`${model} is there but its snapshot ${missing} is not: delete ${model} and ${join(dir, `run${seed}`)} to train it again, or give another --dir`);
+    members[seed - 1] = { model, seed, seconds: result?.seconds ?? null, bestEpoch: result?.bestEpoch ?? null, reused: true, ...(snapshots ? { snapshots } : {}) };
     process.stderr.write(`member ${seed}/${n}: reusing ${model}\n`);
   }
   mkdirSync(dir, { recursive: true });
@@ -134,7 +145,10 @@ async function trainMembers(preset: string, n: number, dir: string, jobs: number
       if (r.code === 3) process.stderr.write(`member ${seed}/${n}: warning: training diverged (${v.diverged ?? 'see its run folder'}); its last good weights vote\n`);
       const best = v.bestEpoch === null ? '' : `, best validation ${pct(v.bestValidationAccuracy ?? NaN)} at epoch ${v.bestEpoch}`;
       process.stderr.write(`member ${seed}/${n}: test ${pct(v.testAccuracy)}${best}, ${v.seconds.toFixed(0)} s\n`);
-      members[seed - 1] = { model, seed, seconds: v.seconds, bestEpoch: v.bestEpoch, reused: false };
+      const snapshots = snapshotsOf(seed);
+      const missing = snapshots?.find((f) => !existsSync(f));
+      if (missing) throw new NnlabError(`ensemble member ${seed} finished without its snapshot ${missing} (did training stop early?)`);
+      members[seed - 1] = { model, seed, seconds: v.seconds, bestEpoch: v.bestEpoch, reused: false, ...(snapshots ? { snapshots } : {}) };
     } catch (e) {
       failure ??= e;
     }
@@ -209,7 +223,7 @@ export async function ensembleCommand(argv: string[]): Promise<number> {
       formatHelp(
         'usage: nnlab ensemble --model A --model B [--model C ...] [--data DIR] [--json]\n' +
           '       nnlab ensemble --preset NAME [--members N] [--dir DIR] [--jobs J] [-- extra train flags]',
-        "Test accuracy of saved networks voting together (the book's chapter-6 ensemble: each network votes for its most active output, most votes win; ties go to the largest summed output), and of the mean of their outputs. With --preset, first train N networks of that preset with seeds 1..N (nnlab ensemble --preset c9 is the book's C9). With --split validation, the same on the validation images: to choose members by it and keep the test set for the end.",
+        "Test accuracy of saved networks voting together (the book's chapter-6 ensemble: each network votes for its most active output, most votes win; ties go to the largest summed output), and of the mean of their outputs. With --preset, first train N networks of that preset with seeds 1..N (nnlab ensemble --preset c9 is the book's C9); when its cosine schedule restarts (--cycles after --), each network votes with its snapshots, one per cycle, and one network is the default. With --split validation, the same on the validation images: to choose members by it and keep the test set for the end.",
         FLAGS,
       ),
     );
@@ -226,8 +240,8 @@ export async function ensembleCommand(argv: string[]): Promise<number> {
     if (given.length) throw new NnlabError('nnlab ensemble: give either --preset (train the members) or --model files, not both');
     const preset = findPreset(presetName);
     if (!preset) throw new NnlabError(`unknown preset "${presetName}"; 'nnlab presets' lists them`);
-    const n = (values.members as number | undefined) ?? 5;
-    if (n < 1) throw new NnlabError(`--members: expected at least 1, got ${n}`);
+    const n = values.members as number | undefined;
+    if (n !== undefined && n < 1) throw new NnlabError(`--members: expected at least 1, got ${n}`);
     const jobs = (values.jobs as number | undefined) ?? defaultJobs();
     if (jobs < 1) throw new NnlabError(`--jobs: expected at least 1, got ${jobs}`);
     dir = String(values.dir ?? join('runs', `ensemble-${preset.name}`));
@@ -237,7 +251,7 @@ export async function ensembleCommand(argv: string[]): Promise<number> {
     for (const f of ['members', 'dir', 'jobs']) if (values[f] !== undefined) throw new NnlabError(`nnlab ensemble: --${f} needs --preset`);
     if (given.length === 0) throw new NnlabError("nnlab ensemble needs --model FILE at least once (networks saved by 'nnlab train --save FILE'), or --preset NAME to train them");
   }
-  const files = presetName !== undefined ? members.map((m) => m.model) : given;
+  const files = presetName !== undefined ? members.flatMap((m) => m.snapshots ?? [m.model]) : given;
   const splitName = values.split === undefined ? 'test' : String(values.split);
   if (splitName !== 'test' && splitName !== 'validation') throw new NnlabError(`--split: expected test or validation, got "${splitName}"`);
   if (values['validation-size'] !== undefined && splitName !== 'validation') throw new NnlabError('nnlab ensemble: --validation-size needs --split validation');

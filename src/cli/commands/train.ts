@@ -8,7 +8,7 @@ import { formatArchitecture } from '../../network/arch.js';
 import { sizeOf } from '../../core/shape.js';
 import { NnlabError } from '../../core/errors.js';
 import { bookScore, findPreset } from '../../train/presets.js';
-import { train, type RunResult } from '../../train/trainer.js';
+import { train, type RunResult, type TrainListener } from '../../train/trainer.js';
 import { kernelsFor } from '../backend.js';
 import { configFromFlags } from '../config-source.js';
 import { formatHelp, parseFlags, type FlagSpec } from '../flags.js';
@@ -77,9 +77,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }, config.fma === false ? { fma: false } : {});
   const progress = progressListener(process.stderr, config.epochs, values.quiet === true);
   const folder = openRunFolder(values, values.preset as string | undefined);
+  const restarts = config.schedule.type === 'cosine' && config.schedule.cycles !== undefined;
+  if (restarts && !folder) process.stderr.write('nnlab: note: --no-run-folder: the snapshots at the end of each cycle are not saved (they go in the run folder)\n');
+  const snapshots: TrainListener | undefined =
+    folder && values.quiet !== true ? { onSnapshot: (_n, k, e) => process.stderr.write(`snapshot ${k} (end of cycle ${k}, epoch ${e}): ${folder.snapshotPath(k)}\n`) } : undefined;
   const epochData = workerAugmentation(config, data.train); // --augment: distortions made in a worker thread
   const gradient = gradientForBackend(kernels, config.seed); // 'wasm-dp': each mini-batch shared between two threads
-  const { network, result } = await train({ config, data, kernels, listener: combineListeners(progress, folder?.listener()), ...(epochData ? { epochData } : {}), ...(gradient ? { gradient } : {}) }).finally(() => epochData?.close());
+  const { network, result } = await train({ config, data, kernels, listener: combineListeners(progress, folder?.listener(), snapshots), ...(epochData ? { epochData } : {}), ...(gradient ? { gradient } : {}) }).finally(() => epochData?.close());
   if (folder) {
     folder.finish(network, result, data);
     process.stderr.write(`run folder ${folder.dir} (report: ${folder.path('report')})\n`);
