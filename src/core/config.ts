@@ -249,10 +249,6 @@ function bool(v: unknown, field: string): boolean {
   return v;
 }
 
-/**
- * Throw on a field of `raw` that its validated form `checked` does not have: a misspelt field
- * (`"activaton"`, `"name"` for `"type"`) would otherwise be ignored without a word.
- */
 /** A cosine schedule's optional restarts: `cycles` (epochs per cycle) and `restart` (later cycles' first η as a fraction of η₀). */
 function cosineCycles(s: Record<string, unknown>): { cycles?: number[]; restart?: number } {
   if (s.cycles === undefined) {
@@ -264,6 +260,10 @@ function cosineCycles(s: Record<string, unknown>): { cycles?: number[]; restart?
   return { cycles, ...(s.restart === undefined ? {} : { restart: num(s.restart, 'schedule.restart', { gt: 0, max: 1 }) }) };
 }
 
+/**
+ * Throw on a field of `raw` that its validated form `checked` does not have: a misspelt field
+ * (`"activaton"`, `"name"` for `"type"`) would otherwise be ignored without a word.
+ */
 function onlyKnown(raw: Record<string, unknown>, checked: object, field: string, optional: readonly string[] = []): void {
   const known = new Set([...Object.keys(checked), ...optional]);
   for (const k of Object.keys(raw)) if (!known.has(k)) throw new ConfigError(`${field}.${k}`, `a known field of ${field} (${[...known].join(', ')})`, raw[k]);

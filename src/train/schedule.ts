@@ -35,7 +35,7 @@ export function scheduleFor(c: ScheduleConfig, eta0: number, epochs = 1): Schedu
           eta = at(epoch);
           return { stop: false };
         },
-        cycleEnd: (epoch) => (c.cycles ? (ends.indexOf(epoch) >= 0 ? ends.indexOf(epoch) + 1 : null) : null),
+        cycleEnd: (epoch) => (c.cycles && ends.includes(epoch) ? ends.indexOf(epoch) + 1 : null),
       };
     }
     case 'constant':
