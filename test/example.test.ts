@@ -28,3 +28,15 @@ test('the two-thread CNN example runs on wasm-dp and learns', () => {
   assert.ok(m, `last line: ${lines[lines.length - 1]}`);
   assert.ok(Number(m[1]) > 90, `test accuracy ${m[1]} %`);
 });
+
+// The snapshot-ensemble example (examples/snapshot-ensemble.ts): a cosine schedule with restarts, its snapshots' vote.
+test('the snapshot-ensemble example keeps one network a cycle and scores their vote', () => {
+  const script = fileURLToPath(new URL('../examples/snapshot-ensemble.js', import.meta.url));
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, script], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.deepEqual(lines.slice(0, 3).map((l) => /^snapshot (\d) \(epoch (\d)\)/.exec(l)?.slice(1)), [['1', '2'], ['2', '4'], ['3', '6']]);
+  const m = /^vote of 3 snapshots: test accuracy (\d+\.\d+) %$/.exec(lines[3] ?? '');
+  assert.ok(m, `last line: ${lines[3]}`);
+  assert.ok(Number(m[1]) > 90, `test accuracy ${m[1]} %`);
+});
