@@ -325,7 +325,7 @@ test('cosine restarts from the command line: --cycles sets the epochs, each cycl
   assert.equal(ontoRun.epochs.length, 2);
   assert.match(onto.stderr, /--no-run-folder: the snapshots at the end of each cycle are not saved/);
   const constant = nnlab('train', '--preset', 'c4', '--cycles', '1,1', '--no-run-folder', '--train-size', '100');
-  assert.match(constant.stderr, /schedule.cycles': expected schedule.type "cosine" .*this one is "constant"/);
+  assert.match(constant.stderr, /schedule.cycles': expected schedule.type "cosine" .*this one is "constant": on the command line, add --schedule cosine/);
   assert.match(nnlab('train', '--cycles', '2,x', '--no-run-folder').stderr, /--cycles: expected epoch counts .* got "x"/);
   assert.match(nnlab('train', '--schedule', 'step', '--cycles', '2,1', '--no-run-folder').stderr, /--cycles needs --schedule cosine/);
   assert.match(nnlab('train', '--restart-factor', '0.5', '--no-run-folder').stderr, /--restart-factor needs --cycles/);

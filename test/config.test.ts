@@ -79,6 +79,10 @@ test('validation errors name the field, what was expected and what was given', (
   configError(withChange((c) => (c.schedule = { type: 'cosine', final: 0, restart: 0.5 })), 'schedule.restart', /schedule.cycles beside it/, 0.5);
   configError(withChange((c) => ((c.epochs = 3), (c.schedule = { type: 'cosine', final: 0, cycles: [2, 1], restart: 2 }))), 'schedule.restart', /<= 1/, 2);
   configError(withChange((c) => (c.schedule = { type: 'step', every: 2, factor: 0.5, cycles: [2] })), 'schedule.cycles', /schedule.type "cosine"/, [2]);
+  configError(withChange((c) => ((c.epochs = 3), (c.schedule = { type: 'cosine', final: 0.1, cycles: [2, 1], restart: 0.05 }))), 'schedule.restart', /at least schedule.final \(0.1\)/, 0.05);
+  // early stopping would end the run inside a later cycle; averaging would blur the snapshots together
+  configError(withChange((c) => ((c.epochs = 3), (c.schedule = { type: 'cosine', final: 0, cycles: [2, 1] }), (c.earlyStopping.patience = 2))), 'earlyStopping.patience', /0 with a cosine schedule that restarts/, 2);
+  configError(withChange((c) => ((c.epochs = 3), (c.schedule = { type: 'cosine', final: 0, cycles: [2, 1] }), (c.averageFrom = 2))), 'averageFrom', /0 \(off\) with a cosine schedule that restarts/, 2);
   configError(withChange((c) => (c.regularization.lambda = 5)), 'regularization.lambda', /a known field of regularization \(l2, l1/, 5);
   configError(withChange((c) => (c.data.validation = 5000)), 'data.validation', /\(source, trainSize, validationSize, augment, order\)/, 5000);
   configError(withChange((c) => (c.network.arch = 'dense 10 softmax')), 'network.arch', /\(layers, init\)/, 'dense 10 softmax');

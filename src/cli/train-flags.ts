@@ -38,7 +38,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'plateau-patience', type: 'int', arg: 'N', help: 'plateau schedule: epochs without improvement before η is multiplied by --plateau-factor (default 10)' },
   { name: 'plateau-factor', type: 'number', arg: 'F', help: 'plateau schedule factor (default 0.5)' },
   { name: 'final-factor', type: 'number', arg: 'F', help: 'cosine schedule: the last epochs\' η as a fraction of η (default 0)' },
-  { name: 'cycles', type: 'list', arg: 'T1,T2,...', help: 'cosine schedule with restarts: the epochs of each cycle (they set --epochs to their sum); the network at the end of each cycle is saved in the run folder as snapshot-K.nnlab (a snapshot ensemble: nnlab ensemble --model DIR/snapshot-1.nnlab ...)' },
+  { name: 'cycles', type: 'list', arg: 'T1,T2,...', help: 'cosine schedule with restarts (with --schedule cosine, or a preset or config whose schedule is cosine): the epochs of each cycle (they set --epochs to their sum); the network at the end of each cycle is saved in the run folder as snapshot-K.nnlab (a snapshot ensemble: nnlab ensemble --model DIR/snapshot-1.nnlab ...)' },
   { name: 'restart-factor', type: 'number', arg: 'F', help: 'with --cycles: the η each later cycle restarts from, as a fraction of η (default 1)' },
   { name: 'min-factor', type: 'number', arg: 'K', help: 'plateau schedule: stop when η reaches η₀/K (default 128)' },
   { name: 'average-from', type: 'int', arg: 'N', help: 'weight averaging (SWA): from epoch N on, evaluate, keep and save the mean of the weights at the end of each epoch since N (0: off)' },

@@ -257,7 +257,11 @@ function cosineCycles(s: Record<string, unknown>): { cycles?: number[]; restart?
   }
   if (!Array.isArray(s.cycles) || s.cycles.length === 0) throw new ConfigError('schedule.cycles', 'a non-empty list of epoch counts, e.g. [70, 10, 10]', s.cycles);
   const cycles = s.cycles.map((v, i) => num(v, `schedule.cycles[${i}]`, { int: true, min: 1 }));
-  return { cycles, ...(s.restart === undefined ? {} : { restart: num(s.restart, 'schedule.restart', { gt: 0, max: 1 }) }) };
+  if (s.restart === undefined) return { cycles };
+  const restart = num(s.restart, 'schedule.restart', { gt: 0, max: 1 });
+  // a restart under the final η would make η rise along each later cycle
+  if (typeof s.final === 'number' && restart < s.final) throw new ConfigError('schedule.restart', `at least schedule.final (${s.final}): each cycle falls from the restart's η to the final one`, restart);
+  return { cycles, restart };
 }
 
 /**
@@ -332,7 +336,8 @@ export function validateConfig(c: unknown, parseLayers: (s: string) => LayerSpec
   let schedule: ScheduleConfig;
   const stype = oneOf(s.type, 'schedule.type', ['constant', 'step', 'plateau', 'cosine'] as const);
   for (const f of ['cycles', 'restart'])
-    if (stype !== 'cosine' && s[f] !== undefined) throw new ConfigError(`schedule.${f}`, `schedule.type "cosine" (restarts belong to the cosine schedule; this one is "${stype}")`, s[f]);
+    if (stype !== 'cosine' && s[f] !== undefined)
+      throw new ConfigError(`schedule.${f}`, `schedule.type "cosine" (restarts belong to the cosine schedule; this one is "${stype}": on the command line, add --schedule cosine)`, s[f]);
   if (stype === 'constant') schedule = { type: 'constant' };
   else if (stype === 'cosine') schedule = { type: 'cosine', final: num(s.final ?? 0, 'schedule.final', { min: 0, max: 1 }), ...cosineCycles(s) };
   else if (stype === 'step')
@@ -402,6 +407,13 @@ export function validateConfig(c: unknown, parseLayers: (s: string) => LayerSpec
     const cycles = config.schedule.cycles;
     const sum = cycles.reduce((a, b) => a + b, 0);
     if (sum !== config.epochs) throw new ConfigError('schedule.cycles', `cycle lengths adding up to the run's ${config.epochs} epochs`, `${cycles.join(',')} (${sum} epochs)`);
+    // each restart lowers validation accuracy for a while: early stopping would end the run
+    // inside a later cycle and lose its snapshots; averaging would make each snapshot the mean
+    // of all the epochs since averageFrom, so that the snapshots no longer differ
+    if (config.earlyStopping.patience > 0)
+      throw new ConfigError('earlyStopping.patience', '0 with a cosine schedule that restarts (a restart lowers validation accuracy for a while: early stopping would end the run in a later cycle and lose its snapshots)', config.earlyStopping.patience);
+    if (config.averageFrom !== undefined)
+      throw new ConfigError('averageFrom', "0 (off) with a cosine schedule that restarts (the snapshots would be running means of the same epochs, not each cycle's network)", config.averageFrom);
   }
   const known = new Set([...Object.keys(config), 'fma', 'averageFrom']); // the last two are present only when set
   for (const k of Object.keys(c)) if (!known.has(k)) throw new ConfigError(k, `a known field (${[...known].join(', ')})`, c[k]);

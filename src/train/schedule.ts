@@ -11,18 +11,20 @@ export interface Schedule {
   cycleEnd?(epoch: number): number | null;
 }
 
-/** `epochs`: the run's length, which the cosine schedule spans. */
+/** `epochs`: the run's length, which the cosine schedule spans (its `cycles`, when given, add up to it). */
 export function scheduleFor(c: ScheduleConfig, eta0: number, epochs = 1): Schedule {
   switch (c.type) {
     case 'cosine': {
       // One cycle over the run, or `cycles` (lengths T_c) back to back: at epoch t = 0 … T_c − 1 of
       // cycle c, η = η₀·f + (η_c − η₀·f) · ½ (1 + cos(π t / T_c)), f = final, η_c = η₀ for the first
-      // cycle and η₀·restart for the later ones (SGDR, Loshchilov & Hutter 2017).
+      // cycle and η₀·restart for the later ones (SGDR, Loshchilov & Hutter 2017). η is set once an
+      // epoch, so a cycle's last epoch runs at ½(1 + cos(π (T_c − 1)/T_c)) of the way from η_c to
+      // η₀·f (2.4 % for T_c = 10), and a 1-epoch cycle at η_c throughout.
       const lengths = c.cycles ?? [Math.max(1, epochs)];
       const ends = lengths.map((_, i) => lengths.slice(0, i + 1).reduce((a, b) => a + b, 0)); // last epoch of each cycle
       const at = (done: number) => {
         const i = ends.findIndex((e) => done < e);
-        const cycle = i < 0 ? lengths.length - 1 : i; // past the last cycle (an epoch count changed afterwards): stay on it
+        const cycle = i < 0 ? lengths.length - 1 : i; // after the last epoch (η no longer used): the last cycle's end
         const t = done - (cycle === 0 ? 0 : ends[cycle - 1]!);
         const start = cycle === 0 ? eta0 : eta0 * (c.restart ?? 1);
         const low = eta0 * c.final;

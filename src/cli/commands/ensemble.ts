@@ -22,7 +22,7 @@ import { TRAIN_FLAGS } from './train.js';
 const FLAGS: FlagSpec[] = [
   { name: 'model', type: 'string', repeat: true, arg: 'FILE', help: 'a network saved by nnlab train --save (repeat it: a vote needs two or more; one alone is scored by itself)' },
   { name: 'preset', type: 'string', arg: 'NAME', help: 'train the members first: this preset with seeds 1..N (e.g. c9), then score their vote' },
-  { name: 'members', type: 'int', arg: 'N', help: 'with --preset: how many networks (default 5; 1 for a preset whose cosine schedule restarts, whose networks vote with their snapshots)' },
+  { name: 'members', type: 'int', arg: 'N', help: 'with --preset: how many networks (default 5; 1 when the schedule restarts, -- --cycles ...: each network votes with its snapshots)' },
   { name: 'dir', type: 'string', arg: 'DIR', help: 'with --preset: where the members go (netK.nnlab, runK/; default runs/ensemble-PRESET); members already there are reused' },
   { name: 'jobs', type: 'int', arg: 'J', help: 'with --preset: members trained at once, one thread each (default: the number of cores; 1: one at a time on the default backend)' },
   { name: 'data', type: 'string', arg: 'DIR', help: 'folder with the four IDX files; default: embedded MNIST' },
@@ -147,7 +147,7 @@ async function trainMembers(preset: string, asked: number | undefined, dir: stri
       process.stderr.write(`member ${seed}/${n}: test ${pct(v.testAccuracy)}${best}, ${v.seconds.toFixed(0)} s\n`);
       const snapshots = snapshotsOf(seed);
       const missing = snapshots?.find((f) => !existsSync(f));
-      if (missing) throw new NnlabError(`ensemble member ${seed} finished without its snapshot ${missing} (did training stop early?)`);
+      if (missing) throw new NnlabError(`ensemble member ${seed} has no snapshot ${missing}: ${v.diverged ?? v.stopReason ?? 'its run folder lacks it'}`);
       members[seed - 1] = { model, seed, seconds: v.seconds, bestEpoch: v.bestEpoch, reused: false, ...(snapshots ? { snapshots } : {}) };
     } catch (e) {
       failure ??= e;
