@@ -332,6 +332,20 @@ test('cosine restarts from the command line: --cycles sets the epochs, each cycl
   assert.match(nnlab('train', '--schedule', 'cosine', '--cycles', '2,1', '--epochs', '5', '--no-run-folder').stderr, /'schedule.cycles': expected cycle lengths adding up to the run's 5 epochs, got "2,1 \(3 epochs\)"/);
 });
 
+test('a network left at chance level is warned about once (the cost stays finite, so nothing else says so); a learning one is not', () => {
+  const flags = ['--train-size', '300', '--validation-size', '500', '--arch', 'dense 20 relu, softmax 10', '--cost', 'log-likelihood', '--no-run-folder', '--quiet', '--json'];
+  // Adam with η = 1e9 (an audit's finding: it ended with a huge finite cost and exit 0, without a word)
+  const thrown = nnlab('train', ...flags, '--epochs', '4', '--optimizer', 'adam', '--eta', '1e9');
+  assert.equal(thrown.code, 0, thrown.stderr);
+  const warnings = thrown.stderr.split('\n').filter((l) => l.includes('warning'));
+  assert.equal(warnings.length, 1, thrown.stderr);
+  assert.match(warnings[0]!, /^nnlab: warning: validation accuracy \d+\.\d\d % at epoch [34], no better than guessing among 10 classes: .*η = 1000000000/);
+  const fine = nnlab('train', ...flags, '--epochs', '3', '--eta', '0.1');
+  assert.equal(fine.code, 0, fine.stderr);
+  assert.doesNotMatch(fine.stderr, /warning/);
+  assert.ok(JSON.parse(fine.stdout).epochs[2].validationAccuracy > 0.5);
+});
+
 test('progress: on a terminal, a bar redrawn within the epoch, then the epoch line', () => {
   const out: string[] = [];
   const l = progressListener({ write: (s: string) => out.push(s), isTTY: true, columns: 100 }, 3);

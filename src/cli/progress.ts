@@ -45,3 +45,27 @@ export function progressListener(out: ProgressStream, epochs: number, quiet = fa
     },
   };
 }
+
+/** The epoch from which an accuracy still at chance level is worth a warning. */
+export const CHANCE_EPOCH = 3;
+
+/**
+ * One warning (even with --quiet) when, from epoch 3 on, the network's accuracy is no better
+ * than guessing (at most 1.5 / classes): a network whose ReLU units have all died, or one thrown
+ * about by far too large a learning rate, keeps a finite cost, so nothing else would say so.
+ */
+export function chanceWarning(out: ProgressStream, classes: number): TrainListener {
+  let warned = false;
+  return {
+    onEpoch(r) {
+      const acc = r.validationAccuracy ?? r.trainAccuracy ?? r.testAccuracy;
+      if (warned || acc === null || r.epoch < CHANCE_EPOCH || acc > 1.5 / classes) return;
+      warned = true;
+      const which = r.validationAccuracy !== null ? 'validation' : r.trainAccuracy !== null ? 'training' : 'test';
+      out.write(
+        `nnlab: warning: ${which} accuracy ${(100 * acc).toFixed(2)} % at epoch ${r.epoch}, no better than guessing among ${classes} classes: ` +
+          `the network is not learning (too large a learning rate, η = ${Number(r.learningRate.toPrecision(4))}, or ReLU units that have all died, are the usual causes; try a smaller --eta)\n`,
+      );
+    },
+  };
+}

@@ -12,7 +12,7 @@ import { train, type RunResult, type TrainListener } from '../../train/trainer.j
 import { kernelsFor } from '../backend.js';
 import { configFromFlags } from '../config-source.js';
 import { formatHelp, parseFlags, type FlagSpec } from '../flags.js';
-import { progressListener } from '../progress.js';
+import { chanceWarning, progressListener } from '../progress.js';
 import { RUN_FLAGS } from '../train-flags.js';
 import { combineListeners, openRunFolder, RUN_OUTPUT_FLAGS } from '../run-output.js';
 import { endOfRunChart } from '../../report/summary.js';
@@ -83,7 +83,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     folder && values.quiet !== true ? { onSnapshot: (_n, k, e) => process.stderr.write(`snapshot ${k} (end of cycle ${k}, epoch ${e}): ${folder.snapshotPath(k)}\n`) } : undefined;
   const epochData = workerAugmentation(config, data.train); // --augment: distortions made in a worker thread
   const gradient = gradientForBackend(kernels, config.seed); // 'wasm-dp': each mini-batch shared between two threads
-  const { network, result } = await train({ config, data, kernels, listener: combineListeners(progress, folder?.listener(), snapshots), ...(epochData ? { epochData } : {}), ...(gradient ? { gradient } : {}) }).finally(() => epochData?.close());
+  const { network, result } = await train({ config, data, kernels, listener: combineListeners(progress, chanceWarning(process.stderr, data.classes), folder?.listener(), snapshots), ...(epochData ? { epochData } : {}), ...(gradient ? { gradient } : {}) }).finally(() => epochData?.close());
   if (folder) {
     folder.finish(network, result, data);
     process.stderr.write(`run folder ${folder.dir} (report: ${folder.path('report')})\n`);
