@@ -130,6 +130,11 @@ test('preset deep-distort is c8-distort with the deeper network, He init and 110
   assert.deepEqual(resolveConfig({ preset: 'deep-distort' }), fromFlags);
 });
 
+test('preset c4-he is c4 with He init and the cosine schedule, as run (README\'s chapter-6 table)', () => {
+  const fromFlags = configFromFlags({ preset: 'c4', init: 'he', schedule: 'cosine', 'final-factor': 0.02 }).config;
+  assert.deepEqual(resolveConfig({ preset: 'c4-he' }), fromFlags);
+});
+
 test('every preset resolves to a valid config, names a REFERENCE row, and is found by name', () => {
   assert.ok(PRESETS.length >= 10);
   const names = new Set<string>();

@@ -157,6 +157,13 @@ const chapter6: Preset[] = [
     config: ch6(`${CONV1('relu')}, ${CONV2('relu')}, dense 100 relu, softmax 10`, 0.03, 60, 1.0),
   },
   {
+    // The C4 network, neuron, λ, η₀ and epochs, trained as nnlab would: He initialization (σ = √(2/n_in),
+    // made for ReLUs) and η falling along a cosine from 0.03 to 0.0006 (README's chapter-6 table)
+    name: 'c4-he', row: 'C4', book: 0.9923, metric: 'test-at-best-validation',
+    description: 'as c4 (ReLU, network3 lambda 0.1 = nnlab lambda 1.0, 60 epochs) with He init and a cosine schedule, eta 0.03 -> 0.0006',
+    config: { ...ch6(`${CONV1('relu')}, ${CONV2('relu')}, dense 100 relu, softmax 10`, 0.03, 60, 1.0, '', 'he'), schedule: { type: 'cosine', final: 0.02 } },
+  },
+  {
     name: 'c5', row: 'C5', book: 0.9937, metric: 'test-at-best-validation',
     description: 'as c4, lambda 0.2 (same decay per step as the book on 250k)' + EXPANSION_NOTE,
     config: ch6(`${CONV1('relu')}, ${CONV2('relu')}, dense 100 relu, softmax 10`, 0.03, 60, L2_EXPANDED, EXPANDED),
