@@ -47,7 +47,7 @@ export function progressListener(out: ProgressStream, epochs: number, quiet = fa
 }
 
 /** The epoch from which an accuracy still at chance level is worth a warning. */
-export const CHANCE_EPOCH = 3;
+const CHANCE_EPOCH = 3;
 
 /**
  * One warning (even with --quiet) when, from epoch 3 on, the network's accuracy is no better
