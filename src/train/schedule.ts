@@ -28,7 +28,7 @@ export function scheduleFor(c: ScheduleConfig, eta0: number, epochs = 1): Schedu
         const t = done - (cycle === 0 ? 0 : ends[cycle - 1]!);
         const start = cycle === 0 ? eta0 : eta0 * (c.restart ?? 1);
         const low = eta0 * c.final;
-        return low + (start - low) * 0.5 * (1 + Math.cos((Math.PI * Math.min(t, lengths[cycle]!)) / lengths[cycle]!));
+        return low + (start - low) * 0.5 * (1 + Math.cos((Math.PI * t) / lengths[cycle]!));
       };
       let eta = eta0;
       return {

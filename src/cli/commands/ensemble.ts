@@ -91,12 +91,12 @@ async function trainMembers(preset: string, asked: number | undefined, dir: stri
   const argsOf = (seed: number) => ['--preset', preset, '--seed', String(seed), ...extra, ...(data !== undefined ? ['--data', data] : [])];
   // every member's run config, resolved now: bad train flags fail before any training starts
   const configOf = (seed: number) => configFromFlags(parseFlags(argsOf(seed), TRAIN_FLAGS, 'train').values).config;
-  const first = configOf(1).schedule;
+  const configs = new Map<number, RunConfig>([[1, configOf(1)]]);
+  const first = configs.get(1)!.schedule;
   // a schedule with restarts leaves a snapshot per cycle: one network already gives a vote
   const cycles = first.type === 'cosine' && first.cycles ? first.cycles.length : 0;
   const n = asked ?? (cycles > 0 ? 1 : 5);
-  const configs = new Map<number, RunConfig>();
-  for (let seed = 1; seed <= n; seed++) configs.set(seed, configOf(seed));
+  for (let seed = 2; seed <= n; seed++) configs.set(seed, configOf(seed));
   const snapshotsOf = (seed: number) => (cycles > 0 ? Array.from({ length: cycles }, (_, j) => join(dir, `run${seed}`, `snapshot-${j + 1}.nnlab`)) : undefined);
   const members: MemberRun[] = [];
   const toTrain: number[] = [];
