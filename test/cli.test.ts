@@ -383,6 +383,22 @@ test('ensemble --model: each member scored as eval scores it, and their vote', (
   assert.equal(v.count, 1000);
   assert.deepEqual(v.models.map((m: { validationAccuracy: number }) => m.validationAccuracy), validation);
   assert.equal(j.split, 'test');
+  // --tta: the scores without the views are the plain run's; with them, each member's answers change
+  const t = lastJson(nnlab('ensemble', '--model', 'ens1.nnlab', '--model', 'ens2.nnlab', '--tta', 'shift4', '--json').stdout);
+  assert.equal(t.tta, 'shift4');
+  const { tta: plainTta, ...plainRecord } = j;
+  assert.equal(plainTta, 'none');
+  assert.deepEqual(t.withoutTta, plainRecord);
+  assert.notDeepEqual(t.models, j.models, 'the views change the members\' scores');
+  const e = lastJson(nnlab('eval', '--model', 'ens1.nnlab', '--tta', 'shift4', '--json').stdout);
+  assert.equal(e.testAccuracy, t.models[0].testAccuracy, 'eval --tta scores a network as the ensemble does');
+  assert.equal(e.withoutTta.testAccuracy, j.models[0].testAccuracy);
+  assert.match(nnlab('eval', '--model', 'ens1.nnlab', '--tta', 'shift4').stdout, /^test accuracy [0-9.]+ % \(\d+ \/ 10000\) with test-time views shift4 \(the mean of the outputs on 5 views of each image\); without: [0-9.]+ %/);
+  failsCleanly(nnlab('eval', '--model', 'ens1.nnlab', '--tta', 'shift2'), /--tta: expected one of none, shift4, shift8, got "shift2"/);
+  const text = nnlab('ensemble', '--model', 'ens1.nnlab', '--model', 'ens2.nnlab', '--tta', 'shift8');
+  assert.match(text.stdout, /^test-time views: shift8, the mean of each network's outputs on 9 views of each image\n/);
+  assert.match(text.stdout, /plurality vote of 2: [0-9.]+ % \(\d+ \/ 10000, \d+ errors\); without test-time views [0-9.]+ %/);
+  failsCleanly(nnlab('ensemble', '--model', 'ens1.nnlab', '--tta', 'flip'), /--tta: expected one of none, shift4, shift8, got "flip"/);
   failsCleanly(nnlab('ensemble', '--model', 'ens1.nnlab', '--split', 'train'), /--split: expected test or validation, got "train"/);
   failsCleanly(nnlab('ensemble', '--model', 'ens1.nnlab', '--validation-size', '100'), /--validation-size needs --split validation/);
   failsCleanly(nnlab('ensemble'), /needs --model FILE at least once.*or --preset NAME/);

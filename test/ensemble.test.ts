@@ -80,3 +80,60 @@ test('ensemble members are each scored on kernels of their own, so many large me
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('test-time views: exact one-pixel moves of every image, and each member answers with the mean over them', async () => {
+  const { TTA_VIEWS, ttaViews, viewOf } = await import('../src/data/augment/views.js');
+  // three 2x3 images: 1..6, 11..16, 21..26
+  const pixels = Uint8Array.from({ length: 18 }, (_, i) => 10 * Math.floor(i / 6) + (i % 6) + 1);
+  const set = { pixels, labels: Uint8Array.of(0, 1, 2), count: 3, shape: [1, 2, 3] };
+  assert.equal(viewOf(set, [0, 0], 'x'), set, 'the image itself is not copied');
+  const right = viewOf(set, [1, 0], 'x');
+  assert.deepEqual([...right.pixels.subarray(6, 12)], [0, 11, 12, 0, 14, 15], 'moved one pixel right, the left column zero');
+  assert.deepEqual([...viewOf(set, [-1, 1], 'x').pixels.subarray(12, 18)], [0, 0, 0, 22, 23, 0], 'down and left');
+  assert.deepEqual([...pixels.subarray(0, 6)], [1, 2, 3, 4, 5, 6], 'the source is left alone');
+  assert.equal(right.labels, set.labels);
+  assert.equal(ttaViews('shift4').length, 5);
+  assert.equal(new Set(ttaViews('shift8').map((v) => v.join())).size, 9, 'nine different views');
+  assert.deepEqual(ttaViews('none'), TTA_VIEWS.none);
+  assert.throws(() => ttaViews('toString'), /--tta: expected one of none, shift4, shift8, got "toString"/);
+  assert.throws(() => viewOf({ ...set, shape: [6, 1, 1, 1] }, [1, 0], 'vectors.idx'), /vectors\.idx.*test-time shifts need images, the examples have shape 6x1x1x1/);
+
+  // a member's outputs with views = the mean of its outputs on each view, computed here by hand
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { Rng } = await import('../src/core/rng.js');
+  const { referenceKernels } = await import('../src/kernels/reference.js');
+  const { encodeModel } = await import('../src/network/model-file.js');
+  const { buildNetwork } = await import('../src/train/trainer.js');
+  const { resolveConfig } = await import('../src/train/resolve.js');
+  const { Evaluator } = await import('../src/train/evaluate.js');
+  const { loadSplits } = await import('../src/node/data.js');
+  const { memberOutputs } = await import('../src/cli/commands/ensemble.js');
+  const dir = mkdtempSync(join(tmpdir(), 'nnlab-tta-'));
+  try {
+    const config = resolveConfig({ network: { layers: 'dense 20 relu, softmax 10', init: 'he' }, cost: 'log-likelihood' });
+    const net = buildNetwork(config, [1, 28, 28], 10, referenceKernels, new Rng(3));
+    const file = join(dir, 'm.nnlab');
+    writeFileSync(file, encodeModel(net));
+    const views = ttaViews('shift4');
+    const got = await memberOutputs([file], 'mnist', async () => referenceKernels, { name: 'test' }, undefined, views);
+    const test = loadSplits({ source: 'mnist', trainSize: null, validationSize: 0, augment: '' }).test;
+    const ev = new Evaluator(net, 10);
+    const want = new Float64Array(test.count * 10);
+    let plain: Float32Array | null = null;
+    for (const v of views) {
+      const out = new Float32Array(test.count * 10);
+      ev.evaluate(viewOf(test, v, 'mnist'), false, (start, count, o) => out.set(o.subarray(0, count * 10), start * 10));
+      plain ??= out;
+      for (let i = 0; i < want.length; i++) want[i]! += out[i]! / views.length;
+    }
+    assert.deepStrictEqual(got.plain[0], plain, 'the plain outputs are the first view');
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got.outputs[0]![i]! - want[i]!));
+    assert.ok(worst < 1e-6, `largest difference ${worst}`);
+    assert.notDeepEqual(got.outputs[0], plain);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

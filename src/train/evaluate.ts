@@ -52,4 +52,25 @@ export class Evaluator {
     }
     return { cost: set.count ? cost / set.count : NaN, accuracy: set.count ? correct / set.count : NaN, correct, count: set.count };
   }
+
+  /**
+   * The network's outputs ([count × classes], row-major) on each of `views` (the same examples,
+   * each view moved or changed alike: test-time augmentation), and their mean, the answer the
+   * network gives with the views. `first` is the outputs on views[0] alone; with one view,
+   * `mean` is `first`.
+   */
+  viewOutputs(views: readonly ExampleSet[]): { mean: Float32Array; first: Float32Array } {
+    const count = views[0]!.count;
+    const k = this.classes;
+    const outputs = views.map((set) => {
+      const out = new Float32Array(count * k);
+      this.evaluate(set, false, (start, m, o) => out.set(o.subarray(0, m * k), start * k));
+      return out;
+    });
+    const first = outputs[0]!;
+    if (outputs.length === 1) return { mean: first, first };
+    const mean = new Float32Array(count * k);
+    for (const out of outputs) for (let i = 0; i < mean.length; i++) mean[i]! += out[i]! / outputs.length;
+    return { mean, first };
+  }
 }

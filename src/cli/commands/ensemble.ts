@@ -8,6 +8,7 @@ import { defaultJobs, runJsonChild, runPool } from '../../node/parallel.js';
 import { decodeModel, decodeModelHeader } from '../../network/model-file.js';
 import { scoreEnsemble, type EnsembleScore } from '../../train/ensemble.js';
 import { Evaluator } from '../../train/evaluate.js';
+import { TTA_VIEWS, ttaViews, viewOf, type View } from '../../data/augment/views.js';
 import { findPreset } from '../../train/presets.js';
 import { defaultConfig, type RunConfig } from '../../core/config.js';
 import type { Kernels } from '../../kernels/kernels.js';
@@ -28,6 +29,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'data', type: 'string', arg: 'DIR', help: 'folder with the four IDX files; default: embedded MNIST' },
   { name: 'split', type: 'string', arg: 'test|validation', help: "the images scored: the test set (default), or the validation images (the training file's last --validation-size), to choose members without looking at the test set" },
   { name: 'validation-size', type: 'int', arg: 'N', help: 'with --split validation: how many of the training file\'s last images (default 10000, as in training)' },
+  { name: 'tta', type: 'string', arg: 'none|shift4|shift8', help: 'test-time augmentation: each network answers with the mean of its outputs on the image and on copies moved one pixel (shift4: down, up, right, left; shift8: and the diagonals); the plain scores are printed beside (default none)' },
   { name: 'backend', type: 'string', arg: 'NAME', help: 'kernel backend (auto)' },
   { name: 'json', type: 'boolean', help: 'print one JSON object' },
   { name: 'quiet', type: 'boolean', help: "with --preset: no per-epoch progress of the members on stderr (their start and end are still shown)" },
@@ -162,7 +164,9 @@ async function trainMembers(preset: string, asked: number | undefined, dir: stri
  * Test-set outputs of each saved network, checked against the data and each other. Each member
  * gets kernels of its own from `makeKernels`, closed when its outputs are copied out: a backend's
  * memory only grows, so members sharing one would run out of it (nine deep-distort networks
- * overran WebAssembly's 2 GiB with their evaluation buffers).
+ * overran WebAssembly's 2 GiB with their evaluation buffers). With several `views` (test-time
+ * augmentation, `--tta`), a network's outputs are the mean of its outputs on the views, and
+ * `plain` keeps its outputs on the first view (the images themselves) to compare.
  */
 export async function memberOutputs(
   files: string[],
@@ -170,11 +174,14 @@ export async function memberOutputs(
   makeKernels: () => Promise<Kernels>,
   split: { name: 'test' } | { name: 'validation'; size: number } = { name: 'test' },
   onMember?: (index: number, file: string, seconds: number) => void,
-): Promise<{ outputs: Float32Array[]; labels: Uint8Array | ArrayLike<number>; classes: number }> {
+  views: readonly View[] = TTA_VIEWS.none!,
+): Promise<{ outputs: Float32Array[]; plain: Float32Array[]; labels: Uint8Array | ArrayLike<number>; classes: number }> {
   const splits = loadSplits({ source, trainSize: null, validationSize: split.name === 'validation' ? split.size : 0, augment: '' });
   const test = split.name === 'validation' ? splits.validation : splits.test;
+  const sets = views.map((v) => viewOf(test, v, source));
   let classes = -1;
   const outputs: Float32Array[] = [];
+  const plain: Float32Array[] = [];
   for (const [index, file] of files.entries()) {
     const started = performance.now();
     const kernels = await makeKernels();
@@ -184,15 +191,16 @@ export async function memberOutputs(
         throw new NnlabError(`${file}: the network takes inputs of shape ${header.inputShape.join('x')}, the ${split.name} data has ${test.shape.join('x')}`);
       if (classes >= 0 && header.classes !== classes) throw new NnlabError(`${file}: the network has ${header.classes} outputs, ${files[0]} has ${classes}`);
       classes = header.classes;
-      const out = new Float32Array(test.count * classes);
-      new Evaluator(network, classes).evaluate(test, false, (start, count, o) => out.set(o.subarray(0, count * classes), start * classes));
-      outputs.push(out);
+      // test-time augmentation: the mean of the network's outputs over the views (the first, the image itself, is also kept alone)
+      const { mean, first } = new Evaluator(network, classes).viewOutputs(sets);
+      outputs.push(mean);
+      plain.push(first);
     } finally {
       (kernels as Partial<ThreadedKernels>).close?.();
     }
     onMember?.(index, file, (performance.now() - started) / 1000);
   }
-  return { outputs, labels: test.labels, classes };
+  return { outputs, plain, labels: test.labels, classes };
 }
 
 function scoreJson(files: string[], s: EnsembleScore, split: 'test' | 'validation'): Record<string, unknown> {
@@ -230,6 +238,8 @@ export async function ensembleCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positional.length) throw new NnlabError(`nnlab ensemble: unexpected argument "${positional[0]}" (give each network as --model FILE)`);
+  const ttaName = String(values.tta ?? 'none');
+  const views = ttaViews(ttaName); // checked before any member trains
   const given = (values.model as string[] | undefined) ?? [];
   const presetName = values.preset as string | undefined;
   let source = String(values.data ?? 'mnist');
@@ -259,9 +269,11 @@ export async function ensembleCommand(argv: string[]): Promise<number> {
   if (validationSize < 1) throw new NnlabError(`--validation-size: expected at least 1, got ${validationSize}`);
   // progress on stderr (a deep-distort member: 6.7 s on one thread): stdout keeps the result alone
   const progress = (i: number, f: string, sec: number) => process.stderr.write(`scored ${i + 1}/${files.length} ${f} on the ${splitName} images (${sec.toFixed(1)} s)\n`);
-  const { outputs, labels, classes } = await memberOutputs(files, source, () => kernelsFor(backend ?? 'auto'), splitName === 'test' ? { name: 'test' } : { name: 'validation', size: validationSize }, progress);
+  const { outputs, plain, labels, classes } = await memberOutputs(files, source, () => kernelsFor(backend ?? 'auto'), splitName === 'test' ? { name: 'test' } : { name: 'validation', size: validationSize }, progress, views);
   const s = scoreEnsemble(outputs, labels, classes);
-  const record = scoreJson(files, s, splitName);
+  // with test-time views, the scores without them too: what the views add is then plain to see
+  const without = views.length > 1 ? scoreEnsemble(plain, labels, classes) : null;
+  const record = { ...scoreJson(files, s, splitName), tta: ttaName, ...(without ? { withoutTta: scoreJson(files, without, splitName) } : {}) };
   if (dir !== null) {
     // the ensemble's own record beside its members: what was asked, what each member took, the score
     const full = { command: ['ensemble', ...argv], preset: presetName, trainFlags: extra, members, ...record };
@@ -272,10 +284,14 @@ export async function ensembleCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const w = Math.max(...files.map((f) => f.length));
-  files.forEach((f, i) => process.stdout.write(`${f.padEnd(w)}  ${pct(s.members[i]!.accuracy)} (${s.members[i]!.correct} / ${s.count})\n`));
+  const score = (a: { correct: number; accuracy: number }) => `${pct(a.accuracy)} (${a.correct} / ${s.count})`;
+  // with test-time views: each line gives the score with them, then without
+  const plainToo = (a: { correct: number; accuracy: number } | undefined) => (a ? `; without test-time views ${score(a)}` : '');
+  if (without) process.stdout.write(`test-time views: ${ttaName}, the mean of each network's outputs on ${views.length} views of each image\n`);
+  files.forEach((f, i) => process.stdout.write(`${f.padEnd(w)}  ${score(s.members[i]!)}${plainToo(without?.members[i])}\n`));
   if (splitName === 'validation') process.stdout.write(`scored on the ${s.count} validation images (the training file's last ${s.count})\n`);
-  process.stdout.write(`plurality vote of ${files.length}: ${pct(s.vote.accuracy)} (${s.vote.correct} / ${s.count}, ${s.count - s.vote.correct} errors)\n`);
-  process.stdout.write(`mean of outputs:    ${pct(s.mean.accuracy)} (${s.mean.correct} / ${s.count})\n`);
+  process.stdout.write(`plurality vote of ${files.length}: ${pct(s.vote.accuracy)} (${s.vote.correct} / ${s.count}, ${s.count - s.vote.correct} errors)${plainToo(without?.vote)}\n`);
+  process.stdout.write(`mean of outputs:    ${score(s.mean)}${plainToo(without?.mean)}\n`);
   if (dir !== null) process.stdout.write(`recorded in ${join(dir, 'ensemble.json')}\n`);
   return 0;
 }

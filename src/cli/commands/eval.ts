@@ -3,13 +3,15 @@ import { fsProblem } from '../../node/atomic.js';
 import { NnlabError } from '../../core/errors.js';
 import { loadSplits } from '../../node/data.js';
 import { decodeModel } from '../../network/model-file.js';
-import { Evaluator } from '../../train/evaluate.js';
+import { argmax, Evaluator } from '../../train/evaluate.js';
+import { ttaViews, viewOf } from '../../data/augment/views.js';
 import { kernelsFor } from '../backend.js';
 import { formatHelp, parseFlags, type FlagSpec } from '../flags.js';
 
 const FLAGS: FlagSpec[] = [
   { name: 'model', type: 'string', arg: 'FILE', help: 'a network saved by nnlab train --save' },
   { name: 'data', type: 'string', arg: 'DIR', help: 'folder with the four IDX files; default: embedded MNIST' },
+  { name: 'tta', type: 'string', arg: 'none|shift4|shift8', help: "test-time augmentation: the network answers with the mean of its outputs on the image and on copies moved one pixel (shift4: down, up, right, left; shift8: and the diagonals); the plain accuracy is printed beside (default none)" },
   { name: 'backend', type: 'string', arg: 'NAME', help: 'kernel backend (auto)' },
   { name: 'json', type: 'boolean', help: 'print one JSON object' },
   { name: 'help', type: 'boolean', help: 'show this help' },
@@ -31,6 +33,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.model === undefined) throw new NnlabError("nnlab eval needs --model FILE (a network saved by 'nnlab train --save FILE')");
+  const ttaName = String(values.tta ?? 'none');
+  const views = ttaViews(ttaName);
   const kernels = await kernelsFor(String(values.backend ?? 'auto'));
   const { network, header } = decodeModel(readModelBytes(String(values.model)), kernels, String(values.model));
   const data = loadSplits({ source: String(values.data ?? 'mnist'), trainSize: null, validationSize: 0, augment: '' });
@@ -38,8 +42,25 @@ export async function evalCommand(argv: string[]): Promise<number> {
     throw new NnlabError(`${values.model}: the network takes inputs of shape ${header.inputShape.join('x')}, the test data has ${data.test.shape.join('x')}`);
   if (data.classes > header.classes)
     throw new NnlabError(`${values.model}: the network has ${header.classes} outputs, the data in ${values.data} has ${data.classes} classes`);
-  const ev = new Evaluator(network, header.classes).evaluate(data.test);
-  if (values.json) process.stdout.write(JSON.stringify({ model: values.model, testAccuracy: ev.accuracy, testCost: ev.cost, correct: ev.correct, count: ev.count }) + '\n');
-  else process.stdout.write(`test accuracy ${(100 * ev.accuracy).toFixed(2)} % (${ev.correct} / ${ev.count}), test cost ${ev.cost.toFixed(4)}\n`);
+  const evaluator = new Evaluator(network, header.classes);
+  const ev = evaluator.evaluate(data.test);
+  const pct = (a: number) => `${(100 * a).toFixed(2)} %`;
+  if (views.length === 1) {
+    if (values.json) process.stdout.write(JSON.stringify({ model: values.model, testAccuracy: ev.accuracy, testCost: ev.cost, correct: ev.correct, count: ev.count }) + '\n');
+    else process.stdout.write(`test accuracy ${pct(ev.accuracy)} (${ev.correct} / ${ev.count}), test cost ${ev.cost.toFixed(4)}\n`);
+    return 0;
+  }
+  // test-time augmentation: the answer is the largest of the outputs averaged over the views
+  const { mean } = evaluator.viewOutputs(views.map((v) => viewOf(data.test, v, String(values.data ?? 'mnist'))));
+  let correct = 0;
+  for (let r = 0; r < data.test.count; r++) if (argmax(mean, r * header.classes, header.classes) === data.test.labels[r]) correct++;
+  const accuracy = correct / data.test.count;
+  if (values.json)
+    process.stdout.write(JSON.stringify({ model: values.model, tta: ttaName, testAccuracy: accuracy, correct, count: ev.count, withoutTta: { testAccuracy: ev.accuracy, testCost: ev.cost, correct: ev.correct } }) + '\n');
+  else
+    process.stdout.write(
+      `test accuracy ${pct(accuracy)} (${correct} / ${ev.count}) with test-time views ${ttaName} (the mean of the outputs on ${views.length} views of each image); ` +
+        `without: ${pct(ev.accuracy)} (${ev.correct} / ${ev.count}), test cost ${ev.cost.toFixed(4)}\n`,
+    );
   return 0;
 }

@@ -10,3 +10,4 @@ export * from './shift.js';
 export * from './skew.js';
 export * from './spec.js';
 export * from './warp.js';
+export * from './views.js';
