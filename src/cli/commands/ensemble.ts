@@ -17,7 +17,7 @@ import type { RunResult } from '../../train/trainer.js';
 import { kernelsFor } from '../backend.js';
 import { configFromFlags } from '../config-source.js';
 import { formatHelp, parseFlags, type FlagSpec } from '../flags.js';
-import { readModelBytes } from './eval.js';
+import { readModelBytes, TTA_FLAG } from './eval.js';
 import { TRAIN_FLAGS } from './train.js';
 
 const FLAGS: FlagSpec[] = [
@@ -29,7 +29,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'data', type: 'string', arg: 'DIR', help: 'folder with the four IDX files; default: embedded MNIST' },
   { name: 'split', type: 'string', arg: 'test|validation', help: "the images scored: the test set (default), or the validation images (the training file's last --validation-size), to choose members without looking at the test set" },
   { name: 'validation-size', type: 'int', arg: 'N', help: 'with --split validation: how many of the training file\'s last images (default 10000, as in training)' },
-  { name: 'tta', type: 'string', arg: 'none|shift4|shift8', help: 'test-time augmentation: each network answers with the mean of its outputs on the image and on copies moved one pixel (shift4: down, up, right, left; shift8: and the diagonals); the plain scores are printed beside (default none)' },
+  TTA_FLAG,
   { name: 'backend', type: 'string', arg: 'NAME', help: 'kernel backend (auto)' },
   { name: 'json', type: 'boolean', help: 'print one JSON object' },
   { name: 'quiet', type: 'boolean', help: "with --preset: no per-epoch progress of the members on stderr (their start and end are still shown)" },

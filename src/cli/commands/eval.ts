@@ -8,10 +8,18 @@ import { ttaViews, viewOf } from '../../data/augment/views.js';
 import { kernelsFor } from '../backend.js';
 import { formatHelp, parseFlags, type FlagSpec } from '../flags.js';
 
+/** `--tta`, shared with `nnlab ensemble`. */
+export const TTA_FLAG: FlagSpec = {
+  name: 'tta',
+  type: 'string',
+  arg: 'none|shift4|shift8',
+  help: 'test-time augmentation: a network answers with the mean of its outputs on the image and on copies moved one pixel (shift4: down, up, right, left; shift8: and the diagonals); the scores without are printed beside (default none)',
+};
+
 const FLAGS: FlagSpec[] = [
   { name: 'model', type: 'string', arg: 'FILE', help: 'a network saved by nnlab train --save' },
   { name: 'data', type: 'string', arg: 'DIR', help: 'folder with the four IDX files; default: embedded MNIST' },
-  { name: 'tta', type: 'string', arg: 'none|shift4|shift8', help: "test-time augmentation: the network answers with the mean of its outputs on the image and on copies moved one pixel (shift4: down, up, right, left; shift8: and the diagonals); the plain accuracy is printed beside (default none)" },
+  TTA_FLAG,
   { name: 'backend', type: 'string', arg: 'NAME', help: 'kernel backend (auto)' },
   { name: 'json', type: 'boolean', help: 'print one JSON object' },
   { name: 'help', type: 'boolean', help: 'show this help' },
