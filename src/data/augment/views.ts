@@ -7,9 +7,10 @@ import { imageDims } from './warp.js';
 /**
  * Test-time augmentation: a network is shown each test image several times, as it is and moved by
  * whole pixels, and its outputs over these views are averaged before it answers. A network trained
- * on shifted and distorted images has learned that such moves do not change the digit, so its
- * mistakes on one view are often outvoted by the others (Simonyan & Zisserman 2015, sec. 3.2,
- * average a network's outputs over crops and flips; Krizhevsky et al. 2012 over ten crops).
+ * on shifted and distorted images has learned that such moves do not change the digit, so a
+ * mistake on one view may be outvoted by the others (Simonyan & Zisserman 2015, sec. 3.2, average
+ * a network's outputs over crops and flips; Krizhevsky et al. 2012 over ten crops). On MNIST it
+ * changed nnlab's distorted-data networks by a few images either way (docs/convolution.md).
  *
  * A view is a translation (dx, dy): dx pixels to the right, dy down, the vacated border zero.
  */
